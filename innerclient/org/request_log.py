@@ -23,7 +23,10 @@ class LogEntry:
 def count_pairs(
     entries: Iterable[LogEntry], *, start: dt.date | None = None, end: dt.date | None = None
 ) -> Counter[tuple[int, int]]:
-    """Requests per (client, provider) with ``start <= created_at <= end``; self-requests skipped."""
+    """Requests per (client, provider) with ``start <= created_at <= end``.
+
+    Requests a department sends to itself are not interaction between departments: skipped.
+    """
     counts: Counter[tuple[int, int]] = Counter()
     for entry in entries:
         if entry.client_id == entry.provider_id:
