@@ -20,7 +20,11 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     username = factory.Sequence(lambda n: f"user{n}@example.test")
     email = factory.LazyAttribute(lambda u: u.username)
-    password = factory.PostGenerationMethodCall("set_password", "pass-12345")
+    @factory.post_generation
+    def password(obj, create, extracted, **kwargs):
+        obj.set_password(extracted or "pass-12345")
+        if create:
+            obj.save(update_fields=["password"])
 
 
 class MembershipFactory(factory.django.DjangoModelFactory):

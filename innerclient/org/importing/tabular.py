@@ -10,7 +10,7 @@ import csv
 import datetime as dt
 import io
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
@@ -25,6 +25,9 @@ class TabularError(ValueError):
 class Table:
     headers: list[str]
     rows: list[list[str]]  # each padded or cut to len(headers)
+    # The row number a person sees in Excel for each data row (blank rows are dropped, so
+    # error messages could not point at the right line without this).
+    row_numbers: list[int] = field(default_factory=list)
     encoding: str = ""
     delimiter: str = ""
 
@@ -49,27 +52,44 @@ def read_table(content: bytes, filename: str = "") -> Table:
 def _finish(raw_rows: list[list[str]], encoding: str = "", delimiter: str = "") -> Table:
     rows = [[cell.strip() for cell in row] for row in raw_rows]
     # Leading blank lines are common in exports with a title row left empty.
-    while rows and not any(rows[0]):
-        rows.pop(0)
-    if not rows:
+    start = 0
+    while start < len(rows) and not any(rows[start]):
+        start += 1
+    if start == len(rows):
         raise TabularError(_("The file has no header row."))
-    headers = rows[0]
+    headers = rows[start]
     while headers and not headers[-1]:
         headers.pop()
     if not headers:
         raise TabularError(_("The file has no header row."))
     width = len(headers)
     data = []
-    for row in rows[1:]:
+    numbers = []
+    for index in range(start + 1, len(rows)):
+        row = rows[index]
         if not any(row):
             continue
         data.append((row + [""] * width)[:width])
-    return Table(headers=headers, rows=data, encoding=encoding, delimiter=delimiter)
+        numbers.append(index + 1)
+    return Table(
+        headers=headers, rows=data, row_numbers=numbers, encoding=encoding, delimiter=delimiter
+    )
 
 
 def _decode(content: bytes) -> tuple[str, str]:
     if content.startswith(b"\xef\xbb\xbf"):
-        return content[3:].decode("utf-8", errors="strict"), "utf-8"
+        try:
+            return content[3:].decode("utf-8", errors="strict"), "utf-8"
+        except UnicodeDecodeError as error:
+            raise TabularError(
+                _("The file says it is UTF-8 but is not: save it again as UTF-8 CSV or XLSX.")
+            ) from error
+    # Excel's "Unicode text" export is UTF-16 with a byte order mark.
+    if content.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return content.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError as error:
+            raise TabularError(_("Cannot read the file's text.")) from error
     try:
         return content.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
@@ -82,10 +102,25 @@ def _decode(content: bytes) -> tuple[str, str]:
         ) from error
 
 
+def _looks_binary(text: str) -> bool:
+    # cp1251 decodes almost any byte string, so junk reaches here as "text": control
+    # characters other than tab and line breaks betray it.
+    sample = text[:20000]
+    if "\x00" in sample:
+        return True
+    controls = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\t\r\n")
+    return controls > max(2, len(sample) // 200)
+
+
 def _read_csv(content: bytes) -> Table:
     text, encoding = _decode(content)
-    if "\x00" in text:
-        raise TabularError(_("This does not look like a CSV or XLSX file."))
+    if _looks_binary(text):
+        raise TabularError(
+            _(
+                "This does not look like a CSV or XLSX file (binary data, or text in an "
+                "encoding other than UTF-8 or Windows-1251)."
+            )
+        )
     first_line = text.split("\n", 1)[0]
     counts = {d: first_line.count(d) for d in (";", ",", "\t")}
     delimiter = max(counts, key=lambda d: counts[d])

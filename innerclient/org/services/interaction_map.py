@@ -5,9 +5,11 @@ one; ``map_apply`` applies exactly what the diff shows, in one transaction with 
 """
 
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from innerclient.core.audit import audit_record
 from innerclient.core.models import Organization
@@ -143,3 +145,106 @@ def map_apply(
         },
     )
     return diff
+
+
+MAX_WEIGHT = Decimal("99999.999")  # what the weight column (8 digits, 3 decimals) holds
+
+
+def _clean_weight(weight) -> Decimal:
+    try:
+        value = Decimal(str(weight).strip().replace(",", "."))
+    except (InvalidOperation, ValueError):
+        raise ValidationError(_("The weight must be a number."), code="weight") from None
+    if not value.is_finite() or value <= 0:
+        raise ValidationError(_("The weight must be greater than zero."), code="weight")
+    if value > MAX_WEIGHT:
+        raise ValidationError(_("The weight is too large."), code="weight")
+    return value.quantize(Decimal("0.001"))
+
+
+@transaction.atomic
+def link_set(
+    *,
+    actor,
+    organization: Organization,
+    client: Department,
+    provider: Department,
+    services: str | None = None,
+    weight=None,
+) -> InteractionLink:
+    """Create the client → provider link, or update its services and weight.
+
+    ``None`` leaves a value as it is (or the default for a new link). A link entered by hand
+    keeps the request volume it may have had from the request log.
+    """
+    if client.organization_id != organization.pk or provider.organization_id != organization.pk:
+        raise ValidationError(_("Both departments must belong to this organization."))
+    if client.pk == provider.pk:
+        raise ValidationError(_("A department cannot be its own provider."), code="self_link")
+    new_weight = _clean_weight(weight) if weight is not None else None
+    new_services = services.strip() if services is not None else None
+    link = (
+        InteractionLink.objects.select_for_update()
+        .filter(organization=organization, client=client, provider=provider)
+        .first()
+    )
+    if link is None:
+        link = InteractionLink.objects.create(
+            organization=organization,
+            client=client,
+            provider=provider,
+            services=new_services or "",
+            weight=new_weight if new_weight is not None else Decimal(1),
+            source=InteractionLink.Source.MANUAL,
+        )
+        audit_record(
+            organization=organization,
+            actor=actor,
+            action="link.create",
+            obj=link,
+            changes={
+                "client": client.code,
+                "provider": provider.code,
+                "weight": link.weight,
+                "services": link.services,
+            },
+        )
+        return link
+    changes = {}
+    if new_weight is not None and link.weight != new_weight:
+        changes["weight"] = [link.weight, new_weight]
+        link.weight = new_weight
+    if new_services is not None and link.services != new_services:
+        changes["services"] = [link.services, new_services]
+        link.services = new_services
+    if changes:
+        link.save(update_fields=["weight", "services", "updated_at"])
+        audit_record(
+            organization=organization, actor=actor, action="link.update", obj=link, changes=changes
+        )
+    return link
+
+
+@transaction.atomic
+def link_remove(*, actor, link: InteractionLink) -> None:
+    """Delete a link. The audit row keeps what it was (codes, services, weight, volume)."""
+    link = (
+        InteractionLink.objects.select_for_update()
+        .select_related("client", "provider", "organization")
+        .get(pk=link.pk)
+    )
+    audit_record(
+        organization=link.organization,
+        actor=actor,
+        action="link.delete",
+        obj=link,
+        changes={
+            "client": link.client.code,
+            "provider": link.provider.code,
+            "services": link.services,
+            "weight": link.weight,
+            "volume": link.volume,
+            "source": link.source,
+        },
+    )
+    link.delete()
