@@ -22,5 +22,7 @@ messages:
 worker:
 	uv run --frozen python manage.py db_worker
 
+# Load the demo company (again) under the given slug: make demo SLUG=demo2
+SLUG ?= demo
 demo:
-	uv run --frozen python manage.py demo_company
+	uv run --frozen python manage.py demo_company --slug $(SLUG)

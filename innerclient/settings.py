@@ -174,6 +174,8 @@ MAILERS = {
 }
 DEFAULT_FROM_EMAIL = os.environ.get("INNERCLIENT_FROM_EMAIL", "Inner Client <noreply@localhost>")
 
+# Messages can carry a one-time temporary password: keep them server-side, not in a cookie.
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", not DEBUG)

@@ -6,6 +6,8 @@ import polib
 
 path = Path(__file__).resolve().parent.parent / "locale" / "en" / "LC_MESSAGES" / "django.po"
 catalogue = polib.pofile(str(path))
+catalogue.metadata["Language"] = "en"
+catalogue.metadata_is_fuzzy = False
 for entry in catalogue:
     if entry.msgid_plural:
         if not all(entry.msgstr_plural.values()):
