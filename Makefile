@@ -8,10 +8,10 @@ test:
 	bash scripts/test.sh
 
 lint:
-	uv run --frozen ruff check . && uv run --frozen ruff format --check innerclient tests benchmarks
+	uv run --frozen ruff check . && uv run --frozen ruff format --check innerclient tests benchmarks scripts
 
 format:
-	uv run --frozen ruff check --fix . && uv run --frozen ruff format innerclient tests benchmarks
+	uv run --frozen ruff check --fix . && uv run --frozen ruff format innerclient tests benchmarks scripts
 
 # Regenerate and compile the Russian and English catalogues (needs GNU gettext).
 messages:

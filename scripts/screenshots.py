@@ -1,6 +1,7 @@
 """Screenshots of the main pages of a running server, for looking at the design.
 
-Usage: python scripts/screenshots.py [BASE_URL] [OUT_DIR]   (defaults: http://127.0.0.1:8000, data/screenshots)
+Usage: python scripts/screenshots.py [BASE_URL] [OUT_DIR]
+(defaults: http://127.0.0.1:8000 and data/screenshots).
 Signs in as the demo coordinator; takes each page at 375 and 1280 px wide, in Russian and English.
 """
 
@@ -22,8 +23,16 @@ PAGES = {
     "members": "/o/demo/members/",
     "audit": "/o/demo/audit/",
 }
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 OUT.mkdir(parents=True, exist_ok=True)
 with sync_playwright() as p:
@@ -40,7 +49,8 @@ with sync_playwright() as p:
             page.click("button[type=submit]")
             page.wait_for_load_state()
             extra = {}
-            dept_link = page.goto(f"{BASE}/o/demo/structure/") and page.locator("a[href*='/departments/']").nth(3)
+            page.goto(f"{BASE}/o/demo/structure/")
+            dept_link = page.locator("a[href*='/departments/']").nth(3)
             if dept_link.count():
                 extra["department"] = dept_link.get_attribute("href")
             for name, path in {**PAGES, **extra}.items():

@@ -9,7 +9,7 @@ bash scripts/ensure-chromium.sh
 
 echo "==> Lint (ruff)"
 uv run --frozen ruff check .
-uv run --frozen ruff format --check innerclient tests benchmarks
+uv run --frozen ruff format --check innerclient tests benchmarks scripts
 
 echo "==> Django checks and migrations in sync"
 uv run --frozen python manage.py check

@@ -1,6 +1,8 @@
 import os
 
 import pytest
+from django.test import Client
+from django.utils import translation
 
 # Playwright's sync API runs an event loop in the test thread; Django's async guard
 # would otherwise refuse ORM calls made by live_server tests.
@@ -16,6 +18,30 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+
+
+@pytest.fixture(autouse=True)
+def _english_messages():
+    """Tests read English messages; Russian is checked where a test asks for it by name."""
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def client():
+    """A browser whose preferred language is English (the interface default is Russian)."""
+    return Client(HTTP_ACCEPT_LANGUAGE="en")
+
+
+@pytest.fixture
+def russian_client():
+    """A browser that states no language preference: it gets the default, Russian."""
+    return Client()
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    return {**browser_context_args, "locale": "ru-RU"}
 
 
 @pytest.fixture(autouse=True)

@@ -312,9 +312,9 @@ def test_safe_cell_neutralizes_formulas_and_leaves_other_values_alone():
 
 def test_export_has_links_and_matrix_sheets_with_formulas_neutralized(coordinator_client, org):
     evil = DepartmentFactory(
-        organization=org, code="=HYPERLINK(1)", name_ru='=HYPERLINK("http://x","y")'
+        organization=org, code="=HYPERLINK(1)", name_ru='=HYPERLINK("http://x","y")', name_en=""
     )
-    provider = DepartmentFactory(organization=org, code="IT", name_ru="ИТ")
+    provider = DepartmentFactory(organization=org, code="IT", name_ru="ИТ", name_en="")
     InteractionLinkFactory(client=evil, provider=provider, services="+cmd|' /C calc'!A0", volume=9)
 
     response = coordinator_client.get(_url("map_export", org))

@@ -14,7 +14,7 @@ def _url(name, org, *args):
 
 
 def test_member_list_shows_users_roles_and_departments(coordinator_client, org, make_member):
-    dept = DepartmentFactory(organization=org, code="SAL", name_ru="Продажи")
+    dept = DepartmentFactory(organization=org, code="SAL", name_ru="Продажи", name_en="")
     head = make_member(org, Role.HEAD, department=dept)
     text = coordinator_client.get(_url("member_list", org)).content.decode()
     assert head.username in text and "SAL" in text and "Продажи" in text

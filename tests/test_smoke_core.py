@@ -5,10 +5,11 @@ from innerclient.core.models import AuditEntry, Membership, Role
 
 
 @pytest.mark.django_db
-def test_sign_in_page_renders_in_russian_by_default(client):
-    response = client.get(reverse("login"))
+def test_sign_in_page_renders_in_russian_by_default(russian_client):
+    response = russian_client.get(reverse("login"))
     assert response.status_code == 200
-    assert "Вход" in response.content.decode() or "Sign in" in response.content.decode()
+    assert 'lang="ru"' in response.content.decode()
+    assert "Войти" in response.content.decode()
 
 
 @pytest.mark.django_db

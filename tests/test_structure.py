@@ -107,7 +107,9 @@ def test_tree_page_shows_codes_names_heads_and_people(coordinator_client, org):
     root.head = head
     root.save()
     DepartmentFactory(organization=org, code="COM-01", name_ru="Продажи", parent=root)
-    DepartmentFactory(organization=org, code="OLD", name_ru="Архивный отдел", is_active=False)
+    DepartmentFactory(
+        organization=org, code="OLD", name_ru="Архивный отдел", name_en="", is_active=False
+    )
 
     page = coordinator_client.get(_url("department_tree", org), HTTP_ACCEPT_LANGUAGE="ru")
     text = page.content.decode()

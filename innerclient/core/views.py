@@ -5,7 +5,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from innerclient.core import selectors
@@ -34,7 +34,7 @@ def organization_list(request):
 
 
 class OrganizationForm(forms.Form):
-    name = forms.CharField(label=gettext_lazy("Name"), max_length=200)
+    name = forms.CharField(label=pgettext_lazy("organization", "Name"), max_length=200)
     slug = forms.SlugField(
         label=gettext_lazy("Short name for addresses"),
         max_length=50,

@@ -8,6 +8,7 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from innerclient.core.audit import audit_record, model_changes
 from innerclient.org.models import Department, Person
@@ -36,9 +37,18 @@ def department_set_active(*, actor: User | None, department: Department, active:
         people = department.people.filter(is_active=True).count()
         reasons = []
         if children:
-            reasons.append(_("%(n)d active sub-departments") % {"n": children})
+            reasons.append(
+                ngettext(
+                    "%(n)d active sub-department",
+                    "%(n)d active sub-departments",
+                    children,
+                )
+                % {"n": children}
+            )
         if people:
-            reasons.append(_("%(n)d active people") % {"n": people})
+            reasons.append(
+                ngettext("%(n)d active person", "%(n)d active people", people) % {"n": people}
+            )
         if reasons:
             raise ValidationError(
                 _("The department still has %(what)s: move or deactivate them first.")
