@@ -254,7 +254,7 @@ def test_department_with_active_children_or_people_is_not_deactivated(
 
     response = coordinator_client.post(url, {"active": "0", "confirm": "1"})
     assert response.status_code == 200
-    assert "active sub-departments" in response.content.decode()
+    assert "1 active sub-department" in response.content.decode()
     dept.refresh_from_db()
     assert dept.is_active
 
