@@ -258,7 +258,7 @@ def test_department_with_active_children_or_people_is_not_deactivated(
     dept.refresh_from_db()
     assert dept.is_active
 
-    with pytest.raises(Exception, match="active people"):
+    with pytest.raises(Exception, match="1 active person"):
         department_set_active(actor=coordinator, department=dept, active=False)
 
 
