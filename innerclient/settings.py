@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "innerclient.core",
     "innerclient.accounts",
     "innerclient.org",
+    "innerclient.surveys",
 ]
 
 MIDDLEWARE = [
@@ -151,6 +152,11 @@ IMPORT_MAX_UPLOAD_BYTES = int(
 )
 DATA_UPLOAD_MAX_MEMORY_SIZE = IMPORT_MAX_UPLOAD_BYTES + 2**20
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 2**20
+
+# Keys for rater links and pseudonymous rater keys (docs/anonymity.md); derived from
+# SECRET_KEY when unset. Production sets both, kept apart from database backups.
+INNERCLIENT_LINK_KEY = os.environ.get("INNERCLIENT_LINK_KEY", "")
+INNERCLIENT_RATER_KEY = os.environ.get("INNERCLIENT_RATER_KEY", "")
 
 MAILERS = {
     "default": {

@@ -18,4 +18,6 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("o/<slug:org_slug>/", include(("innerclient.org.urls", "org"))),
+    # The rater's questionnaire: reached by a personal link, no account needed.
+    path("r/", include(("innerclient.surveys.urls_rater", "rater"))),
 ]

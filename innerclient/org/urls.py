@@ -1,6 +1,6 @@
 """Everything under /o/<org_slug>/: each view resolves the organization through org_access."""
 
-from django.urls import path
+from django.urls import include, path
 
 from innerclient.core import views as core_views
 from innerclient.org.views import imports, interaction_map, members, overview, structure
@@ -36,4 +36,7 @@ urlpatterns = [
     path("map/links/", interaction_map.link_list, name="link_list"),
     path("map/links/<int:pk>/", interaction_map.link_edit, name="link_edit"),
     path("map/export.xlsx", interaction_map.map_export, name="map_export"),
+    # Evaluation cycles (innerclient.surveys)
+    path("cycles/", include("innerclient.surveys.urls_cycles")),
+    path("cycles/", include("innerclient.surveys.urls_progress")),
 ]

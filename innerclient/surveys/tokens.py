@@ -1,0 +1,38 @@
+"""The secret in a rater's link, and the two things derived from it.
+
+- ``link_token(invitation)``: HMAC of the invitation's random public id under the link key.
+  The server can recompute it (reminders carry the same link) but nothing stores it.
+- ``rater_key(token)``: a pseudonym for the rater's answers, a *different* HMAC of the token.
+  From the database alone (no keys, no tokens) a response cannot be tied to an invitation:
+  the rater key is a keyed hash of a value that is itself a keyed hash of the public id.
+
+Both keys come from settings (``INNERCLIENT_LINK_KEY``, ``INNERCLIENT_RATER_KEY``), derived
+from SECRET_KEY when unset. Whoever holds both the keys and the database can recompute the
+link; docs/anonymity.md states this limit honestly and how to split the keys in production.
+"""
+
+import base64
+import hashlib
+import hmac
+
+from django.conf import settings
+
+
+def _key(name: str) -> bytes:
+    explicit = getattr(settings, name, "")
+    if explicit:
+        return explicit.encode()
+    return hashlib.sha256(f"{name}:{settings.SECRET_KEY}".encode()).digest()
+
+
+def link_token(public_id: str) -> str:
+    digest = hmac.new(_key("INNERCLIENT_LINK_KEY"), f"link:{public_id}".encode(), "sha256")
+    return base64.urlsafe_b64encode(digest.digest()).decode().rstrip("=")
+
+
+def token_is_valid(public_id: str, token: str) -> bool:
+    return hmac.compare_digest(link_token(public_id), token or "")
+
+
+def rater_key(token: str) -> str:
+    return hmac.new(_key("INNERCLIENT_RATER_KEY"), f"rater:{token}".encode(), "sha256").hexdigest()

@@ -1,0 +1,3 @@
+"""URL patterns; owned by the feature's module."""
+
+urlpatterns: list = []
