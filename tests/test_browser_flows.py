@@ -343,6 +343,8 @@ def test_matrix_cell_toggles_without_a_page_reload(page, live_server, org, make_
     # In the default mode a filled cell becomes a link to its edit page.
     expect(cell).to_have_class(re.compile(r"\bon\b"))
     expect(cell).to_have_attribute("href", re.compile(r"/map/links/\d+/$"))
+    # The summary's count follows the click without a reload (out-of-band swap).
+    expect(page.locator("[data-testid=links-total]")).to_have_text("1")
     assert page.evaluate("window.__noReload === true")
     assert InteractionLink.objects.filter(client=client, provider=provider).exists()
     shot("linked")
@@ -361,6 +363,7 @@ def test_matrix_cell_toggles_without_a_page_reload(page, live_server, org, make_
     with page.expect_response(lambda r: "/map/cell/" in r.url and r.request.method == "POST"):
         cell.click()
     expect(cell).to_have_attribute("aria-pressed", "false")
+    expect(page.locator("[data-testid=links-total]")).to_have_text("0")
     assert page.evaluate("window.__noReload === true")
     page.reload()
     expect(cell).to_have_attribute("aria-pressed", "false")

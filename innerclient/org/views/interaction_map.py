@@ -120,6 +120,13 @@ def map_cell(request, org_slug, client_pk, provider_pk):
         if error:
             # htmx does not swap 4xx responses by default; the message goes to the page.
             response["HX-Reswap"] = "none"
+        else:
+            # The summary's link count follows the toggle (an out-of-band swap).
+            total = InteractionLink.objects.filter(organization=organization).count()
+            response.write(
+                f'<span class="value" id="links-total" data-testid="links-total" '
+                f'hx-swap-oob="true">{total}</span>'
+            )
         return response
     if error:
         messages.error(request, error)
