@@ -158,6 +158,13 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 2**20
 INNERCLIENT_LINK_KEY = os.environ.get("INNERCLIENT_LINK_KEY", "")
 INNERCLIENT_RATER_KEY = os.environ.get("INNERCLIENT_RATER_KEY", "")
 
+# The address raters' links point to (emails are read outside the app).
+INNERCLIENT_SITE_URL = os.environ.get("INNERCLIENT_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# The response-rate page refreshes invitation statuses at most this often (seconds).
+INNERCLIENT_PROGRESS_REFRESH_SECONDS = int(
+    os.environ.get("INNERCLIENT_PROGRESS_REFRESH_SECONDS", "60")
+)
+
 MAILERS = {
     "default": {
         "BACKEND": os.environ.get(

@@ -66,6 +66,7 @@ ORG_RULES: dict[str, Rule] = {
     "org:map_export": Rule(READERS),
 }
 
+
 # Feature areas keep their own rules beside this file (tests/access_rules/*.py: ORG_RULES and
 # PUBLIC_URLS); they are merged here so one test still sees every URL pattern.
 def _merge_feature_rules():

@@ -1,0 +1,26 @@
+"""``manage.py cycle_close --org demo "2027 Q1"``: stop answers."""
+
+from django.core.management.base import BaseCommand
+
+from innerclient.surveys.cli import add_cycle_argument, cycle_of, refusals_as_errors
+from innerclient.surveys.models import Invitation
+from innerclient.surveys.services.cycles import cycle_close
+
+
+class Command(BaseCommand):
+    help = "Close an open cycle: raters can no longer answer; completion is refreshed."
+
+    def add_arguments(self, parser):
+        add_cycle_argument(parser)
+
+    def handle(self, *args, org, cycle, **options):
+        found = cycle_of(org, cycle)
+        with refusals_as_errors():
+            cycle_close(actor=None, cycle=found)
+        invitations = Invitation.objects.filter(cycle=found)
+        done = invitations.filter(status=Invitation.Status.COMPLETED).count()
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Closed “{found.name}”: {done} of {invitations.count()} people finished."
+            )
+        )

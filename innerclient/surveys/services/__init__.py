@@ -1,0 +1,1 @@
+"""Write services of the surveys area, one module per subject (cycles, ...)."""
