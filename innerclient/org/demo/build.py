@@ -20,6 +20,7 @@ from innerclient.core.audit import audit_record
 from innerclient.core.models import Organization, Role
 from innerclient.core.services import membership_set, organization_create
 from innerclient.org.demo import structure as catalogue
+from innerclient.org.demo.cycles import CyclesResult, step_cycles
 from innerclient.org.demo.people import PersonPlan, plan_people
 from innerclient.org.demo.request_log import (
     MAP_MIN_COUNT,
@@ -74,6 +75,7 @@ class DemoContext:
     users: list[DemoUser] = field(default_factory=list)
     requests: list[DemoRequest] = field(default_factory=list)
     links: int = 0
+    cycles: CyclesResult | None = None
 
     def rng(self, step: str) -> random.Random:
         # A string seed is hashed with SHA-512 by ``random``: stable across runs and machines.
@@ -227,6 +229,7 @@ STEPS: tuple[Step, ...] = (
     Step("accounts", step_accounts),
     Step("request_log", step_request_log),
     Step("interaction_map", step_interaction_map),
+    Step("cycles", step_cycles),  # four past published cycles with planted effects
 )
 
 
@@ -253,6 +256,7 @@ def demo_build(config: DemoConfig, *, steps: tuple[Step, ...] = STEPS) -> DemoCo
             "requests": len(ctx.requests),
             "links": ctx.links,
             "users": [user.username for user in ctx.users],
+            "cycles": ctx.cycles.audit() if ctx.cycles else None,
         },
     )
     return ctx

@@ -13,18 +13,24 @@ from innerclient.core.models import Organization
 from innerclient.org.demo.build import (
     DEFAULT_ANCHOR,
     DEFAULT_SEED,
+    STEPS,
     DemoConfig,
     demo_build,
     demo_fingerprint,
     demo_users_exist,
 )
+from innerclient.org.demo.cycles import STEP_NAME as CYCLES_STEP
+from innerclient.org.demo.cycles import cycles_fingerprint, planted_description
 from innerclient.org.demo.request_log import write_xlsx
 
 SIGN_IN_URL = "http://127.0.0.1:8000/"
 
 
 class Command(BaseCommand):
-    help = "Create a realistic demo company (departments, people, interaction map, users)."
+    help = (
+        "Create a realistic demo company (departments, people, interaction map, users, "
+        "and four past evaluation cycles with planted effects)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
@@ -41,12 +47,17 @@ class Command(BaseCommand):
             help="Do nothing when any organization exists (used by `make run` on every start).",
         )
         parser.add_argument(
+            "--no-cycles",
+            action="store_true",
+            help="Leave out the four past evaluation cycles (and their responses).",
+        )
+        parser.add_argument(
             "--request-log-out",
             type=Path,
             help="Also write the generated request log to this .xlsx file.",
         )
 
-    def handle(self, *args, seed, slug, anchor, if_empty, request_log_out, **options):
+    def handle(self, *args, seed, slug, anchor, if_empty, no_cycles, request_log_out, **options):
         config = DemoConfig(seed=seed, slug=slug, anchor=anchor)
         if if_empty and Organization.objects.exists():
             if demo_users_exist(config):
@@ -57,7 +68,8 @@ class Command(BaseCommand):
             return
         started = time.monotonic()
         try:
-            ctx = demo_build(config)
+            steps = tuple(s for s in STEPS if not (no_cycles and s.name == CYCLES_STEP))
+            ctx = demo_build(config, steps=steps)
         except ValueError as error:
             raise CommandError(str(error)) from error
         elapsed = time.monotonic() - started
@@ -71,10 +83,27 @@ class Command(BaseCommand):
             )
         )
         self.stdout.write(f"Fingerprint: {demo_fingerprint(ctx.organization)}")
+        if ctx.cycles is not None:
+            self._print_cycles(ctx)
         if request_log_out:
             write_xlsx(ctx.requests, request_log_out)
             self.stdout.write(f"Request log written to {request_log_out}")
         self._print_sign_in(config, [user.username.split("@")[0] for user in ctx.users])
+
+    def _print_cycles(self, ctx) -> None:
+        result = ctx.cycles
+        names = ", ".join(cycle.name for cycle in result.cycles)
+        self.stdout.write(
+            f"Past cycles ({names}), all published: {result.invitations} invitations "
+            f"({result.completed} completed), {result.responses} responses, "
+            f"{result.answers} scores."
+        )
+        self.stdout.write("Planted effects:")
+        for effect, departments, expect in planted_description(ctx.organization):
+            self.stdout.write(f"  {effect}: {departments} ({expect})")
+        for client, provider in result.links_added:
+            self.stdout.write(f"  (link {client} → {provider} added to the map for the pair)")
+        self.stdout.write(f"Cycles fingerprint: {cycles_fingerprint(ctx.organization)}")
 
     def _print_sign_in(self, config: DemoConfig, local_parts: list[str]) -> None:
         self.stdout.write("")

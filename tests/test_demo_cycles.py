@@ -1,0 +1,342 @@
+"""The demo company's four past evaluation cycles: shape, anonymity of the stored responses,
+justifications, the planted effects (with simple means over the raw rows), determinism.
+
+One generation is shared by the module; it lives in an outer transaction that is rolled back
+when the module ends, and each test runs in a savepoint.
+"""
+
+import datetime as dt
+import io
+import itertools
+import re
+from collections import defaultdict
+from statistics import mean, median
+from types import SimpleNamespace
+
+import pytest
+from django.core.management import call_command
+from django.db import connection, models, transaction
+from django.test import override_settings
+
+from innerclient.core.models import AuditEntry
+from innerclient.org.demo.build import DEFAULT_ANCHOR, DemoConfig, demo_build
+from innerclient.org.demo.cycles import (
+    PLANTED,
+    cycle_dates,
+    cycles_fingerprint,
+    past_quarters,
+)
+from innerclient.surveys.completion import invitation_progress
+from innerclient.surveys.criteria import DEFAULT_CRITERIA
+from innerclient.surveys.models import (
+    Answer,
+    Assignment,
+    Cycle,
+    Invitation,
+    OpenAnswer,
+    RaterKind,
+    Response,
+)
+from innerclient.surveys.tokens import link_token, rater_key
+
+FAST_HASHER = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+NAMES = ["2025 Q4", "2026 Q1", "2026 Q2", "2026 Q3"]
+CYRILLIC = re.compile("[а-яё]", re.IGNORECASE)
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker):
+    with (
+        django_db_blocker.unblock(),
+        override_settings(PASSWORD_HASHERS=FAST_HASHER),
+        transaction.atomic(),
+    ):
+        ctx = demo_build(DemoConfig())
+        org = ctx.organization
+        # Every clients' score (and self-assessment) once, for the effect tests:
+        # (cycle, provider, rater's department, kind, score).
+        scores = list(
+            Answer.objects.filter(response__cycle__organization=org).values_list(
+                "response__cycle__name",
+                "response__provider__code",
+                "response__rater_department__code",
+                "response__rater_kind",
+                "score",
+            )
+        )
+        yield SimpleNamespace(ctx=ctx, org=org, fingerprint=cycles_fingerprint(org), scores=scores)
+        transaction.set_rollback(True)
+
+
+@pytest.fixture
+def cycles(demo, db):
+    return list(Cycle.objects.filter(organization=demo.org).order_by("opened_at"))
+
+
+def _run(*args) -> str:
+    out = io.StringIO()
+    with override_settings(PASSWORD_HASHERS=FAST_HASHER):
+        call_command("demo_company", *args, stdout=out)
+    return out.getvalue()
+
+
+def _mean(
+    scores,
+    *,
+    cycle=None,
+    provider=None,
+    client=None,
+    not_client=None,
+    own=False,
+    minimum: int = 40,
+) -> float:
+    """The mean clients' score (or self-assessment, with ``own``) over the rows that match."""
+    values = [
+        score
+        for c, p, r, kind, score in scores
+        if (kind == RaterKind.SELF) == own
+        and cycle in (None, c)
+        and provider in (None, p)
+        and client in (None, r)
+        and r != not_client
+    ]
+    assert len(values) >= minimum, "too few scores for a mean"
+    return mean(values)
+
+
+# --- Shape
+
+
+def test_four_published_quarterly_cycles_on_the_frozen_default_criteria(demo, cycles):
+    assert [cycle.name for cycle in cycles] == NAMES
+    criteria_sets = {cycle.criteria_set_id for cycle in cycles}
+    assert len(criteria_sets) == 1
+    criteria_set = cycles[0].criteria_set
+    assert criteria_set.is_frozen and criteria_set.version == 1
+    assert [c.code for c in criteria_set.criteria.all()] == [c.code for c in DEFAULT_CRITERIA]
+    assert criteria_set.open_questions.count() == 1
+    for cycle in cycles:
+        assert cycle.status == Cycle.Status.PUBLISHED
+        assert cycle.scale == "1-5" and cycle.anonymity_threshold == 5
+        assert cycle.rater_mode == Cycle.RaterMode.SAMPLE and cycle.include_self_assessment
+        created, opened = cycle.created_at.date(), cycle.opened_at.date()
+        closed, published = cycle.closed_at.date(), cycle.published_at.date()
+        assert created < opened < cycle.deadline < closed < published < DEFAULT_ANCHOR
+    # One quarter apart, oldest first; Cycle's default ordering shows the newest first.
+    assert (
+        list(Cycle.objects.filter(organization=demo.org).values_list("name", flat=True))
+        == (NAMES[::-1])
+    )
+
+
+def test_response_volumes_rates_and_did_not_interact(demo, cycles):
+    for cycle in cycles:
+        invitations = Invitation.objects.filter(cycle=cycle)
+        completed = invitations.filter(status=Invitation.Status.COMPLETED).count()
+        assert set(invitations.values_list("status", flat=True)) == {"completed", "pending"}
+        assert 0.70 <= completed / invitations.count() <= 0.87
+        responses = Response.objects.filter(cycle=cycle)
+        assert 1_000 <= responses.count() <= 4_000
+        assert not responses.exclude(status=Response.Status.SUBMITTED).exists()
+        skipped = responses.filter(did_not_interact=True).count()
+        assert 0.02 <= skipped / responses.count() <= 0.09
+        # Self-assessments: about one per rated department.
+        assert 40 <= responses.filter(rater_kind=RaterKind.SELF).count() <= 70
+    assert demo.ctx.cycles.responses == Response.objects.filter(cycle__in=cycles).count()
+
+
+def test_answers_are_shaped_as_the_questionnaire_writes_them(demo, cycles):
+    responses = Response.objects.filter(cycle__in=cycles)
+    answers = Answer.objects.filter(response__cycle__in=cycles)
+    assert not answers.filter(response__did_not_interact=True).exists()
+    assert not OpenAnswer.objects.filter(response__did_not_interact=True).exists()
+    per_response = answers.values("response").annotate(n=models.Count("pk"))
+    assert {row["n"] for row in per_response} == {len(DEFAULT_CRITERIA)}
+    assert per_response.count() == responses.filter(did_not_interact=False).count()
+    assert set(answers.values_list("score", flat=True)) == {1, 2, 3, 4, 5}
+    texts = OpenAnswer.objects.filter(response__cycle__in=cycles).exclude(text="")
+    assert 0.05 * per_response.count() <= texts.count() <= 0.4 * per_response.count()
+    assert all(CYRILLIC.search(text) for text in texts.values_list("text", flat=True))
+    seconds = list(responses.values_list("time_spent_seconds", flat=True))
+    assert all(s % 10 == 0 and 0 < s <= 4 * 3600 for s in seconds)
+    assert 40 <= median(seconds) <= 180
+
+
+def test_every_low_score_has_a_russian_justification(demo, cycles):
+    answers = Answer.objects.filter(response__cycle__in=cycles)
+    low = answers.filter(score__lte=2)
+    assert low.count() > 1_000
+    assert not low.filter(comment="").exists()
+    assert all(
+        CYRILLIC.search(c) for c in answers.exclude(comment="").values_list("comment", flat=True)
+    )
+    # A few high scores carry a comment too, but most answers have none.
+    assert answers.filter(score=5).exclude(comment="").exists()
+    assert answers.exclude(comment="").count() < 0.15 * answers.count()
+
+
+# --- Anonymity: keys derived from the invitations, and no other link
+
+
+def test_every_response_is_keyed_by_an_invitations_derived_key(demo, cycles):
+    for cycle in cycles:
+        keys = {
+            rater_key(link_token(str(public_id))): (pk, status)
+            for pk, public_id, status in Invitation.objects.filter(cycle=cycle).values_list(
+                "pk", "public_id", "status"
+            )
+        }
+        assigned = defaultdict(set)
+        for invitation_id, provider_id in Assignment.objects.filter(
+            invitation__cycle=cycle
+        ).values_list("invitation_id", "provider_id"):
+            assigned[invitation_id].add(provider_id)
+        answered = defaultdict(set)
+        for key, provider_id in Response.objects.filter(cycle=cycle).values_list(
+            "rater_key", "provider_id"
+        ):
+            assert key in keys
+            answered[key].add(provider_id)
+        for key, (pk, status) in keys.items():
+            if status == Invitation.Status.COMPLETED:
+                assert answered[key] == assigned[pk]  # every provider it was asked about
+            else:
+                assert key not in answered
+        # The application's own completion tracking agrees with the stored statuses.
+        progress = invitation_progress(cycle=cycle)
+        assert {pk: p.status for pk, p in progress.items()} == {
+            pk: status for pk, status in keys.values()
+        }
+
+
+def test_responses_have_no_other_link_to_invitations(demo, cycles):
+    for model in (Response, Answer, OpenAnswer):
+        for field in model._meta.concrete_fields:
+            assert not isinstance(field, models.DateField | models.DateTimeField), field
+            if field.is_relation:
+                assert field.related_model.__name__ in {
+                    "Cycle",
+                    "Department",
+                    "Criterion",
+                    "OpenQuestion",
+                    "Response",
+                }, field
+        assert isinstance(model._meta.pk, models.UUIDField)
+    physical = "rowid" if connection.vendor == "sqlite" else "ctid"
+    for cycle in cycles:
+        order = {
+            rater_key(link_token(str(public_id))): rank
+            for rank, public_id in enumerate(
+                Invitation.objects.filter(cycle=cycle)
+                .order_by("pk")
+                .values_list("public_id", flat=True)
+            )
+        }
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT rater_key FROM surveys_response WHERE cycle_id = %s ORDER BY {physical}",
+                [cycle.pk],
+            )
+            stored = [row[0] for row in cursor.fetchall()]
+        # Rows are not written rater by rater, nor in the order of the invitations.
+        together = sum(a == b for a, b in itertools.pairwise(stored))
+        assert together < 0.05 * len(stored)
+        ranks = [order[key] for key in stored]
+        assert abs(_correlation(list(range(len(ranks))), ranks)) < 0.1
+
+
+def _correlation(xs: list[float], ys: list[float]) -> float:
+    mx, my = mean(xs), mean(ys)
+    cov = sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True))
+    vx = sum((x - mx) ** 2 for x in xs)
+    vy = sum((y - my) ** 2 for y in ys)
+    return cov / (vx * vy) ** 0.5
+
+
+# --- Planted effects, visible with simple means
+
+
+def test_improver_rises_and_decliner_falls_every_cycle(demo):
+    for code, sign in ((PLANTED.improver, 1), (PLANTED.decliner, -1)):
+        means = [_mean(demo.scores, cycle=name, provider=code) for name in NAMES]
+        steps = [sign * (b - a) for a, b in itertools.pairwise(means)]
+        assert all(step > 0.1 for step in steps), (code, means)
+        assert sign * (means[-1] - means[0]) > 0.5, (code, means)
+
+
+def test_lenient_client_gives_more_than_the_others(demo):
+    lenient = PLANTED.lenient_client
+    given = _mean(demo.scores, client=lenient)
+    others = _mean(demo.scores, not_client=lenient)
+    assert given > others + 0.5
+    # The most lenient of all client departments.
+    by_client = defaultdict(list)
+    for _c, _p, client, kind, score in demo.scores:
+        if kind != RaterKind.SELF:
+            by_client[client].append(score)
+    assert max(by_client, key=lambda d: mean(by_client[d])) == lenient
+
+
+def test_mutual_pair_rates_each_other_above_what_others_give(demo):
+    first, second = PLANTED.pair
+    for rater, provider in ((first, second), (second, first)):
+        mutual = _mean(demo.scores, provider=provider, client=rater)
+        others = _mean(demo.scores, provider=provider, not_client=rater)
+        assert mutual > others + 0.6, (rater, provider, mutual, others)
+
+
+def test_inflated_self_assessment_far_above_the_clients_view(demo):
+    code = PLANTED.inflated_self
+    # One head, eight criteria, four cycles.
+    own = _mean(demo.scores, provider=code, own=True, minimum=32)
+    clients = _mean(demo.scores, provider=code)
+    assert own - clients > 1.0
+    # Every cycle has it: the head answered every time.
+    selves = Response.objects.filter(
+        cycle__organization=demo.org, provider__code=code, rater_kind=RaterKind.SELF
+    )
+    assert sorted(selves.values_list("cycle__name", flat=True)) == NAMES
+
+
+def test_generation_is_recorded_in_the_audit_log(demo, db):
+    entry = AuditEntry.objects.get(organization=demo.org, action="demo.generate")
+    assert "cycles" in entry.changes["steps"]
+    assert entry.changes["cycles"]["names"] == NAMES
+    assert entry.changes["cycles"]["responses"] == demo.ctx.cycles.responses
+
+
+# --- Determinism and the command
+
+
+def test_same_seed_gives_the_same_responses_and_the_command_names_the_effects(demo, db):
+    output = _run("--slug", "demo-twin")
+    line = next(row for row in output.splitlines() if row.startswith("Cycles fingerprint: "))
+    assert line.split()[-1] == demo.fingerprint
+    for code in (
+        PLANTED.improver,
+        PLANTED.decliner,
+        PLANTED.lenient_client,
+        *PLANTED.pair,
+        PLANTED.inflated_self,
+    ):
+        assert code in output
+    assert "2025 Q4, 2026 Q1, 2026 Q2, 2026 Q3" in output
+
+
+def test_no_cycles_leaves_them_out(demo, db):
+    output = _run("--slug", "demo-bare", "--no-cycles")
+    assert "Cycles fingerprint" not in output and "Planted" not in output
+    assert not Cycle.objects.filter(organization__slug="demo-bare").exists()
+    assert Cycle.objects.filter(organization=demo.org).count() == 4
+
+
+def test_quarters_and_dates_come_before_the_anchor():
+    assert past_quarters(dt.date(2026, 10, 31)) == [(2025, 3), (2026, 0), (2026, 1), (2026, 2)]
+    assert past_quarters(dt.date(2027, 1, 1))[-1] == (2026, 3)
+    for anchor in (dt.date(2026, 10, 1), dt.date(2027, 1, 1), dt.date(2026, 12, 31)):
+        for year, quarter in past_quarters(anchor):
+            dates = cycle_dates(year, quarter, anchor)
+            assert dates.created < dates.opened < dates.deadline < dates.closed
+            assert dates.closed < dates.published < anchor
+            assert dates.opened.weekday() == 0
+            assert dates.name == f"{year} Q{quarter + 1}"
