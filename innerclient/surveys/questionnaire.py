@@ -14,16 +14,19 @@ provider in every language and on every visit.
 
 from __future__ import annotations
 
+import threading
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from innerclient.org.models import Department, Person
 from innerclient.surveys.models import (
     Answer,
+    Assignment,
     Criterion,
     Cycle,
     Invitation,
@@ -108,18 +111,54 @@ class Rater:
         return above is not None and score >= above
 
 
+# The criteria and open questions of a cycle, per (cycle, criteria set, cycle created_at). Safe
+# without invalidation: only open cycles reach this cache, and an open cycle's criteria set is
+# frozen (surveys.criteria makes a new version instead of editing it), so what is cached never
+# changes. ``created_at`` guards against a recycled primary key (a rolled-back test database).
+# Each server process holds its own copy; no signal or cross-process invalidation is needed.
+_CRITERIA_CACHE: dict[tuple, tuple[tuple[Criterion, ...], tuple[OpenQuestion, ...]]] = {}
+_CRITERIA_CACHE_LOCK = threading.Lock()
+_CRITERIA_CACHE_MAX = 256
+
+
+def _cycle_criteria(cycle: Cycle) -> tuple[tuple[Criterion, ...], tuple[OpenQuestion, ...]]:
+    key = (cycle.pk, cycle.criteria_set_id, cycle.created_at)
+    cached = _CRITERIA_CACHE.get(key)
+    if cached is None:
+        cached = (
+            tuple(Criterion.objects.filter(criteria_set_id=cycle.criteria_set_id)),
+            tuple(OpenQuestion.objects.filter(criteria_set_id=cycle.criteria_set_id)),
+        )
+        with _CRITERIA_CACHE_LOCK:
+            if len(_CRITERIA_CACHE) >= _CRITERIA_CACHE_MAX:
+                _CRITERIA_CACHE.clear()
+            _CRITERIA_CACHE[key] = cached
+    return cached
+
+
 def rater_load(*, public_id: str | uuid.UUID, token: str) -> Rater:
-    """The rater behind a link, or RaterLinkError. The token is checked before any query."""
+    """The rater behind a link, or RaterLinkError. The token is checked before any query.
+
+    One query in the usual case: the assignments with their invitation, cycle (and its
+    status, checked on every request), organization, person and providers joined. A second
+    one only for an invitation without assignments. Criteria and questions come from a
+    per-process cache (frozen once the cycle is open)."""
     public_id = str(public_id)
     if not token_is_valid(public_id, token):
         raise RaterLinkError("invalid")
-    invitation = (
-        Invitation.objects.select_related(
-            "cycle", "cycle__criteria_set", "cycle__organization", "person"
-        )
-        .filter(public_id=public_id)
-        .first()
+    assignments = list(
+        Assignment.objects.select_related(
+            "invitation__cycle__organization", "invitation__person", "provider"
+        ).filter(invitation__public_id=public_id)
     )
+    if assignments:
+        invitation = assignments[0].invitation
+    else:
+        invitation = (
+            Invitation.objects.select_related("cycle__organization", "person")
+            .filter(public_id=public_id)
+            .first()
+        )
     if invitation is None:
         raise RaterLinkError("invalid")
     cycle = invitation.cycle
@@ -127,21 +166,19 @@ def rater_load(*, public_id: str | uuid.UUID, token: str) -> Rater:
         raise RaterLinkError("not_open")
     if cycle.status != Cycle.Status.OPEN:
         raise RaterLinkError("closed")
-    assignments = sorted(
-        invitation.assignments.select_related("provider"),
-        key=lambda a: (a.kind == RaterKind.SELF, a.provider.code, a.provider_id),
-    )
+    assignments.sort(key=lambda a: (a.kind == RaterKind.SELF, a.provider.code, a.provider_id))
     steps = tuple(
         Step(number=i, provider=a.provider, kind=a.kind) for i, a in enumerate(assignments, 1)
     )
+    criteria, questions = _cycle_criteria(cycle)
     return Rater(
         invitation=invitation,
         cycle=cycle,
         person=invitation.person,
         rater_key=rater_key(token),
         steps=steps,
-        criteria=tuple(cycle.criteria_set.criteria.all()),
-        questions=tuple(cycle.criteria_set.open_questions.all()),
+        criteria=criteria,
+        questions=questions,
     )
 
 
@@ -184,6 +221,54 @@ def step_input_from_response(response: Response | None) -> StepInput:
     )
 
 
+@dataclass
+class StoredResponse:
+    """A response as the rater's pages read it: plain values, no model instances."""
+
+    pk: uuid.UUID
+    status: str
+    time_spent_seconds: int
+    data: StepInput
+
+
+def _stored_responses(rows, *, texts: bool = False) -> dict[int, StoredResponse]:
+    """Provider id → stored response, from rows of ``_RESPONSE_FIELDS`` (one row per answer,
+    or one row without answer). With ``texts``, one more query reads the open answers."""
+    stored: dict[int, StoredResponse] = {}
+    by_pk: dict[uuid.UUID, StepInput] = {}
+    for pk, provider_id, status, dni, seconds, criterion_id, score, comment in rows:
+        item = stored.get(provider_id)
+        if item is None:
+            item = stored[provider_id] = StoredResponse(
+                pk=pk,
+                status=status,
+                time_spent_seconds=seconds,
+                data=StepInput(did_not_interact=dni),
+            )
+            by_pk[pk] = item.data
+        if criterion_id is not None:
+            item.data.scores[criterion_id] = score
+            item.data.comments[criterion_id] = comment
+    if texts and by_pk:
+        for response_id, question_id, text in OpenAnswer.objects.filter(
+            response_id__in=list(by_pk)
+        ).values_list("response_id", "question_id", "text"):
+            by_pk[response_id].texts[question_id] = text
+    return stored
+
+
+_RESPONSE_FIELDS = (
+    "pk",
+    "provider_id",
+    "status",
+    "did_not_interact",
+    "time_spent_seconds",
+    "answers__criterion_id",
+    "answers__score",
+    "answers__comment",
+)
+
+
 def step_errors(rater: Rater, data: StepInput) -> dict[int, str]:
     """Criterion id → what is missing. Empty when the step can be submitted."""
     if data.did_not_interact:
@@ -209,21 +294,28 @@ class StepState:
     rows: list[tuple[Criterion, int | None, str]] = field(default_factory=list)
 
 
-def rater_responses(rater: Rater) -> dict[int, Response]:
-    """The rater's responses by provider id, answers prefetched (three queries)."""
+def rater_responses(
+    rater: Rater, *, texts: bool = False, provider: Department | None = None
+) -> dict[int, StoredResponse]:
+    """The rater's stored responses by provider id, with their answers: one query (a second
+    one for the open answers with ``texts``). ``provider`` limits them to one step."""
     responses = Response.objects.filter(cycle=rater.cycle, rater_key=rater.rater_key)
-    return {r.provider_id: r for r in responses.prefetch_related("answers", "open_answers")}
+    if provider is not None:
+        responses = responses.filter(provider=provider)
+    return _stored_responses(responses.values_list(*_RESPONSE_FIELDS), texts=texts)
 
 
-def rater_states(rater: Rater) -> list[StepState]:
-    responses = rater_responses(rater)
+def rater_states(rater: Rater, *, texts: bool = False, step: Step | None = None) -> list[StepState]:
+    """Each step's saved state (only ``step``'s when given); ``texts`` reads the open
+    answers too (the step form shows them, the lists do not)."""
+    responses = rater_responses(rater, texts=texts, provider=step.provider if step else None)
     states = []
-    for step in rater.steps:
-        response = responses.get(step.provider.pk)
-        data = step_input_from_response(response)
+    for current in (step,) if step else rater.steps:
+        response = responses.get(current.provider.pk)
+        data = response.data if response else StepInput()
         states.append(
             StepState(
-                step=step,
+                step=current,
                 data=data,
                 status=response.status if response else None,
                 errors=step_errors(rater, data) if response else {},
@@ -257,17 +349,23 @@ class CycleNotOpen(Exception):
     pass
 
 
-def _cycle_is_open(cycle: Cycle) -> bool:
-    status = Cycle.objects.filter(pk=cycle.pk).values_list("status", flat=True).first()
-    return status == Cycle.Status.OPEN
+def _check_open(rater: Rater, status: str | None = None) -> None:
+    """The cycle's status was read with the rater (``rater_load``, on every request); the
+    locked reads below also re-read it in the write transaction when they find a row."""
+    if rater.cycle.status != Cycle.Status.OPEN or status not in (None, Cycle.Status.OPEN):
+        raise CycleNotOpen
 
 
-def _write_answers(*, rater: Rater, response: Response, data: StepInput) -> None:
+def _write_answers(
+    *, rater: Rater, response: Response, data: StepInput, created: bool = False
+) -> None:
     if data.did_not_interact and response.status == Response.Status.SUBMITTED:
         # A submitted "did not interact" carries no scores (scoring must not see stale ones).
-        response.answers.all().delete()
-        response.open_answers.all().delete()
+        Answer.objects.filter(response=response).delete()
+        OpenAnswer.objects.filter(response=response).delete()
         return
+    # A response created in this transaction has no answers yet: plain inserts.
+    upsert = {} if created else {"update_conflicts": True}
     Answer.objects.bulk_create(
         [
             Answer(
@@ -278,9 +376,12 @@ def _write_answers(*, rater: Rater, response: Response, data: StepInput) -> None
             )
             for criterion in rater.criteria
         ],
-        update_conflicts=True,
-        unique_fields=["response", "criterion"],
-        update_fields=["score", "comment"],
+        **upsert,
+        **(
+            {"unique_fields": ["response", "criterion"], "update_fields": ["score", "comment"]}
+            if upsert
+            else {}
+        ),
     )
     if rater.questions:
         OpenAnswer.objects.bulk_create(
@@ -288,40 +389,90 @@ def _write_answers(*, rater: Rater, response: Response, data: StepInput) -> None
                 OpenAnswer(response=response, question=q, text=data.texts.get(q.pk, ""))
                 for q in rater.questions
             ],
-            update_conflicts=True,
-            unique_fields=["response", "question"],
-            update_fields=["text"],
+            **upsert,
+            **(
+                {"unique_fields": ["response", "question"], "update_fields": ["text"]}
+                if upsert
+                else {}
+            ),
         )
 
 
 def response_save_draft(
-    *, rater: Rater, step: Step, data: StepInput, time_spent_seconds: int
+    *,
+    rater: Rater,
+    step: Step,
+    data: StepInput,
+    time_spent_seconds: int | Callable[[int], int],
 ) -> Response:
     """Save one step as the rater left it: a draft, complete or not.
 
     A response already submitted stays submitted and is updated in place, but only with
     values that could be submitted (StepInvalid otherwise, nothing written): a half-edited
     answer never replaces a complete one in the results.
+
+    ``time_spent_seconds`` may be a function of the stored time spent (0 for a new response),
+    called once, before anything is written.
     """
-    if not _cycle_is_open(rater.cycle):
-        raise CycleNotOpen
+    _check_open(rater)
     with transaction.atomic():
-        response, _created = Response.objects.select_for_update().get_or_create(
-            cycle=rater.cycle,
-            rater_key=rater.rater_key,
-            provider=step.provider,
-            defaults={
-                "rater_department_id": rater.person.department_id,
-                "rater_kind": step.kind,
-            },
+        row = (
+            Response.objects.select_for_update(of=("self",))
+            .filter(cycle=rater.cycle, rater_key=rater.rater_key, provider=step.provider)
+            .values_list("pk", "status", "time_spent_seconds", "cycle__status")
+            .first()
         )
-        if response.status == Response.Status.SUBMITTED:
+        if row is None:
+            seconds = time_spent_seconds(0) if callable(time_spent_seconds) else time_spent_seconds
+            response = Response(
+                cycle=rater.cycle,
+                rater_key=rater.rater_key,
+                provider=step.provider,
+                rater_department_id=rater.person.department_id,
+                rater_kind=step.kind,
+                did_not_interact=data.did_not_interact,
+                time_spent_seconds=time_bucket(seconds),
+            )
+            try:
+                with transaction.atomic():
+                    response.save(force_insert=True)
+            except IntegrityError:
+                # Another tab created it a moment ago: update that one (locked) instead.
+                row = (
+                    Response.objects.select_for_update(of=("self",))
+                    .filter(cycle=rater.cycle, rater_key=rater.rater_key, provider=step.provider)
+                    .values_list("pk", "status", "time_spent_seconds", "cycle__status")
+                    .get()
+                )
+            else:
+                _write_answers(rater=rater, response=response, data=data, created=True)
+                return response
+        pk, status, stored_seconds, cycle_status = row
+        _check_open(rater, cycle_status)
+        seconds = (
+            time_spent_seconds(stored_seconds)
+            if callable(time_spent_seconds)
+            else time_spent_seconds
+        )
+        if status == Response.Status.SUBMITTED:
             errors = step_errors(rater, data)
             if errors:
                 raise StepInvalid(errors)
-        response.did_not_interact = data.did_not_interact
-        response.time_spent_seconds = time_bucket(time_spent_seconds)
-        response.save(update_fields=["did_not_interact", "time_spent_seconds"])
+        response = Response(
+            pk=pk,
+            cycle=rater.cycle,
+            rater_key=rater.rater_key,
+            provider=step.provider,
+            rater_department_id=rater.person.department_id,
+            rater_kind=step.kind,
+            status=status,
+            did_not_interact=data.did_not_interact,
+            time_spent_seconds=time_bucket(seconds),
+        )
+        Response.objects.filter(pk=pk).update(
+            did_not_interact=response.did_not_interact,
+            time_spent_seconds=response.time_spent_seconds,
+        )
         _write_answers(rater=rater, response=response, data=data)
     return response
 
@@ -333,20 +484,22 @@ def response_submit(*, rater: Rater) -> int:
     per (cycle, rater key, provider) by the unique constraint — and changes nothing. The
     transaction writes response rows only (never the invitation: docs/anonymity.md).
     """
-    if not _cycle_is_open(rater.cycle):
-        raise CycleNotOpen
+    _check_open(rater)
     with transaction.atomic():
-        locked = Response.objects.select_for_update().filter(
+        locked = Response.objects.select_for_update(of=("self",)).filter(
             cycle=rater.cycle, rater_key=rater.rater_key
         )
-        responses = {r.provider_id: r for r in locked.prefetch_related("answers", "open_answers")}
+        rows = list(locked.values_list(*_RESPONSE_FIELDS, "cycle__status"))
+        for row in rows:
+            _check_open(rater, row[-1])
+        responses = _stored_responses(row[:-1] for row in rows)
         problems: dict[int, dict[int, str]] = {}
         for step in rater.steps:
             response = responses.get(step.provider.pk)
             if response is None:
                 problems[step.number] = {}
                 continue
-            errors = step_errors(rater, step_input_from_response(response))
+            errors = step_errors(rater, response.data)
             if errors:
                 problems[step.number] = errors
         if problems:
@@ -355,10 +508,12 @@ def response_submit(*, rater: Rater) -> int:
         drafts = [r.pk for r in mine if r.status != Response.Status.SUBMITTED]
         if drafts:
             Response.objects.filter(pk__in=drafts).update(status=Response.Status.SUBMITTED)
-        skipped = [r.pk for r in mine if r.did_not_interact]
+        skipped = [r for r in mine if r.data.did_not_interact]
         if skipped:
-            Answer.objects.filter(response_id__in=skipped).delete()
-            OpenAnswer.objects.filter(response_id__in=skipped).delete()
+            with_scores = [r.pk for r in skipped if r.data.scores]
+            if with_scores:
+                Answer.objects.filter(response_id__in=with_scores).delete()
+            OpenAnswer.objects.filter(response_id__in=[r.pk for r in skipped]).delete()
     return len(mine)
 
 

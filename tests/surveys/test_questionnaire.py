@@ -393,3 +393,39 @@ def test_concurrent_saves_and_submits_make_one_response_per_provider():
     response_submit(rater=rater)
     assert Response.objects.filter(cycle=world.cycle).count() == 2
     assert Answer.objects.filter(response__cycle=world.cycle).count() == 2 * len(criteria)
+
+
+def test_query_counts_per_rater_request(client, world, django_assert_max_num_queries):
+    """Pinned: one query loads the rater (invitation, cycle and its status, person and
+    providers joined; criteria cached per process), one reads his responses with their answers
+    (plus one for open answers on the step form). Counts include the test transaction's
+    SAVEPOINT/RELEASE pairs. Before the 2026-11-23 optimisation: 5-7 per page, 15 per step POST,
+    11 per submit."""
+    _open(client, world)
+    client.get(reverse("rater:home"))  # warms the per-process criteria cache
+    first = step_post(world, GOOD)
+    dni = {"did_not_interact": "1"}
+    with django_assert_max_num_queries(2):
+        assert client.get(reverse("rater:home")).status_code == 200
+    with django_assert_max_num_queries(2):
+        assert client.get(reverse("rater:step", args=[1])).status_code == 200
+    # New response: load, locked read, SAVEPOINT + INSERT + RELEASE, answers, open answers
+    # (+ the transaction's SAVEPOINT/RELEASE here; BEGIN/COMMIT, not counted, in production).
+    with django_assert_max_num_queries(9):
+        assert client.post(reverse("rater:step", args=[1]), first).status_code == 302
+    with django_assert_max_num_queries(3):
+        assert client.get(reverse("rater:step", args=[1])).status_code == 200
+    # Existing response: load, locked read, UPDATE, answers upsert, open answers upsert (+2).
+    with django_assert_max_num_queries(7):
+        assert client.post(reverse("rater:autosave", args=[1]), first).status_code == 200
+    with django_assert_max_num_queries(7):
+        assert client.post(reverse("rater:step", args=[1]), first).status_code == 302
+    with django_assert_max_num_queries(9):
+        assert client.post(reverse("rater:step", args=[2]), dni).status_code == 302
+    with django_assert_max_num_queries(2):
+        assert client.get(reverse("rater:summary")).status_code == 200
+    # Load, locked read with answers, UPDATE status, two DELETEs for "did not interact" (+2).
+    with django_assert_max_num_queries(7):
+        assert client.post(reverse("rater:submit")).status_code == 302
+    with django_assert_max_num_queries(2):
+        assert client.get(reverse("rater:done")).status_code == 200

@@ -24,6 +24,7 @@ from django.utils import timezone, translation
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from innerclient.surveys.models import Response
 from innerclient.surveys.questionnaire import (
     TIME_IDLE_CAP_SECONDS,
     TIME_TOTAL_CAP_SECONDS,
@@ -36,7 +37,6 @@ from innerclient.surveys.questionnaire import (
     rater_states,
     response_save_draft,
     response_submit,
-    response_time_and_status,
     step_errors,
     step_input_from_post,
 )
@@ -242,14 +242,18 @@ def _save(request, rater: Rater, number: int, data):
     saved)."""
     step = rater.step(number)
     delta = _tick(request.rater_state)
-    stored_seconds, stored_status = response_time_and_status(rater=rater, step=step)
-    seconds = _time_on(request.rater_state, step.provider.pk, stored_seconds, delta)
     try:
         response = response_save_draft(
-            rater=rater, step=step, data=data, time_spent_seconds=seconds
+            rater=rater,
+            step=step,
+            data=data,
+            time_spent_seconds=lambda stored: _time_on(
+                request.rater_state, step.provider.pk, stored, delta
+            ),
         )
     except StepInvalid as invalid:
-        return stored_status, invalid.errors, False
+        # Only a submitted response refuses an incomplete edit.
+        return Response.Status.SUBMITTED, invalid.errors, False
     return response.status, {}, True
 
 
@@ -260,7 +264,7 @@ def step(request, rater: Rater, number: int):
         return _unavailable(request, "invalid")
     if request.method == "GET":
         _tick(request.rater_state)
-        state = next(s for s in rater_states(rater) if s.step.number == number)
+        (state,) = rater_states(rater, texts=True, step=rater.step(number))
         errors = state.errors if request.GET.get("check") else {}
         return render(
             request,
