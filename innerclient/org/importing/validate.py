@@ -121,6 +121,15 @@ def is_email(text: str) -> bool:
     return len(text) <= MAX_EMAIL and EMAIL_RE.match(text) is not None
 
 
+def _changed_fields(current, target: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
+    """``{field: (stored, from the file)}`` for the fields the file would change."""
+    return {
+        name: (getattr(current, name), value)
+        for name, value in target.items()
+        if getattr(current, name) != value
+    }
+
+
 def _tick(progress: Progress | None, done: int, total: int) -> None:
     if progress is not None and done % PROGRESS_EVERY == 0:
         progress(done, total)
@@ -236,11 +245,7 @@ def plan_departments(
             fields.setdefault("name_ru", (None, item.name_ru))
             plan.creates.append(Change("create", code, item.name_ru, item.row, fields))
             continue
-        fields = {
-            name: (getattr(current, name), value)
-            for name, value in target.items()
-            if getattr(current, name) != value
-        }
+        fields = _changed_fields(current, target)
         if fields:
             plan.updates.append(Change("update", code, item.name_ru, item.row, fields))
         else:
@@ -499,11 +504,7 @@ def plan_people(
             fields = {name: (None, value) for name, value in target.items() if value != ""}
             plan.creates.append(Change("create", email, item.full_name, item.row, fields))
             continue
-        fields = {
-            name: (getattr(current, name), value)
-            for name, value in target.items()
-            if getattr(current, name) != value
-        }
+        fields = _changed_fields(current, target)
         if fields:
             plan.updates.append(Change("update", email, item.full_name, item.row, fields))
         else:
