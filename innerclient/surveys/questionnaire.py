@@ -277,7 +277,9 @@ def step_errors(rater: Rater, data: StepInput) -> dict[int, str]:
     for criterion in rater.criteria:
         score = data.scores.get(criterion.pk)
         if score is None:
-            errors[criterion.pk] = _("Choose a score, or tick “did not interact” above.")
+            errors[criterion.pk] = _(
+                "Choose a score, or tick above that your department did not interact."
+            )
         elif rater.is_extreme(score) and not data.comments.get(criterion.pk, "").strip():
             errors[criterion.pk] = _(
                 "A score of %(score)s needs a short comment: what went wrong or what went well?"

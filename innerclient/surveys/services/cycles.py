@@ -455,7 +455,7 @@ def client_provider_add(*, actor, cycle: Cycle, client: Department, provider: De
     )
     if not invitations:
         raise ValidationError(
-            _("Nobody of %(client)s on the list is left to rate %(provider)s.")
+            _("Every rater of %(client)s on the list already rates %(provider)s.")
             % {"client": client.name, "provider": provider.name},
             code="nobody",
         )
