@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "innerclient.accounts",
     "innerclient.org",
     "innerclient.surveys",
+    "innerclient.results",
 ]
 
 MIDDLEWARE = [

@@ -298,6 +298,71 @@ def test_inflated_self_assessment_far_above_the_clients_view(demo):
     assert sorted(selves.values_list("cycle__name", flat=True)) == NAMES
 
 
+# --- Planted effects, found by the stored results (issue 4's methodology)
+
+
+@pytest.fixture
+def snapshots(demo, db):
+    """Each past cycle's stored result, oldest first, with a code -> department-code map."""
+    from innerclient.org.models import Department
+    from innerclient.results.models import ResultSnapshot
+
+    codes = dict(Department.objects.filter(organization=demo.org).values_list("pk", "code"))
+    found = []
+    for snapshot in ResultSnapshot.objects.filter(cycle__organization=demo.org).order_by(
+        "cycle__opened_at"
+    ):
+        found.append((snapshot, [codes[pk] for pk in snapshot.departments]))
+    assert [s.cycle.name for s, _names in found] == NAMES
+    assert all(s.version == 1 for s, _names in found)
+    return found
+
+
+def test_results_flag_the_improver_and_the_decliner(snapshots):
+    for snapshot, names in snapshots[1:]:
+        change = snapshot.payload["change"]
+        significant = {
+            names[i]: change["delta"][i] for i, hit in enumerate(change["significant"]) if hit
+        }
+        assert significant.get(PLANTED.improver, 0) > 0, snapshot.cycle.name
+        assert significant.get(PLANTED.decliner, 0) < 0, snapshot.cycle.name
+    change = snapshots[-1][0].payload["change"]
+    names = snapshots[-1][1]
+    slope = dict(zip(names, change["trend_slope"], strict=True))
+    p = dict(zip(names, change["trend_p"], strict=True))
+    assert slope[PLANTED.improver] > 0 and p[PLANTED.improver] < 0.05
+    assert slope[PLANTED.decliner] < 0 and p[PLANTED.decliner] < 0.05
+
+
+def test_results_show_the_lenient_client_as_the_largest_actor_effect(snapshots):
+    for snapshot, names in snapshots:
+        actor = snapshot.payload["srm"]["actor"]
+        best = max((v, names[i]) for i, v in enumerate(actor) if v is not None)
+        assert best[1] == PLANTED.lenient_client, snapshot.cycle.name
+
+
+def test_results_flag_the_mutual_inflation_pair_and_nothing_else(snapshots):
+    for snapshot, names in snapshots:
+        pairs = [
+            {names[pair["a"]], names[pair["b"]]}
+            for pair in snapshot.payload["integrity"]["inflation_pairs"]
+        ]
+        assert pairs == [set(PLANTED.pair)], snapshot.cycle.name
+
+
+def test_results_flag_the_inflated_self_assessment(snapshots):
+    for snapshot, names in snapshots:
+        gaps = {
+            names[problem["department"]]
+            for problem in snapshot.payload["problems"]
+            if problem["kind"] == "self_gap"
+        }
+        assert PLANTED.inflated_self in gaps, snapshot.cycle.name
+        code = names.index(PLANTED.inflated_self)
+        provider = snapshot.payload["providers"][code]
+        assert provider["self_index"] - provider["index"] > 25, snapshot.cycle.name
+
+
 def test_generation_is_recorded_in_the_audit_log(demo, db):
     entry = AuditEntry.objects.get(organization=demo.org, action="demo.generate")
     assert "cycles" in entry.changes["steps"]

@@ -20,11 +20,14 @@ class Capability(enum.StrEnum):
     MANAGE_MAP = "manage_map"
     VIEW_AUDIT = "view_audit"
     MANAGE_ORGANIZATION = "manage_organization"
+    VIEW_RESULTS = "view_results"
 
 
 ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
     Role.COORDINATOR: frozenset(Capability),
-    Role.ANALYST: frozenset({Capability.VIEW_STRUCTURE, Capability.VIEW_MAP}),
+    Role.ANALYST: frozenset(
+        {Capability.VIEW_STRUCTURE, Capability.VIEW_MAP, Capability.VIEW_RESULTS}
+    ),
     Role.HEAD: frozenset({Capability.VIEW_STRUCTURE, Capability.VIEW_MAP}),
     Role.EMPLOYEE: frozenset({Capability.VIEW_STRUCTURE}),
 }

@@ -39,4 +39,6 @@ urlpatterns = [
     # Evaluation cycles (innerclient.surveys)
     path("cycles/", include("innerclient.surveys.urls_cycles")),
     path("cycles/", include("innerclient.surveys.urls_progress")),
+    # Results and the methodology (innerclient.results)
+    path("", include("innerclient.results.urls")),
 ]

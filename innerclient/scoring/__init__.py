@@ -14,4 +14,6 @@ Modules:
 - ``reliability``: ICC (Shrout & Fleiss), Krippendorff's alpha, Cronbach's alpha.
 - ``change``: Welch and Brunner-Munzel comparisons, Benjamini-Hochberg, OLS trend.
 - ``privacy``: anonymity thresholds and complementary suppression.
+- ``integrity``: mutual inflation (SRM relationship effects), straight-lining, speeders.
+- ``problems``: ranked problem areas (low cell, drop, weakest criterion, self gap, divergence).
 """

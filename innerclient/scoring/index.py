@@ -135,6 +135,6 @@ def department_index(
     idx = np.where(wsum > 0, idx, np.nan)
 
     n_answers = np.bincount(prov, minlength=size).astype(np.int64)
-    pairs = np.unique(prov * size + cli)
-    n_clients = np.bincount(pairs // size, minlength=size).astype(np.int64)
+    answered = np.bincount(prov * size + cli, minlength=size * size) > 0
+    n_clients = answered.reshape(size, size).sum(axis=1).astype(np.int64)
     return DepartmentIndex(idx, crit_scores, n_answers, n_clients, str(mode))

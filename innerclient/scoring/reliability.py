@@ -3,6 +3,9 @@
 - ``icc``: the six intraclass correlations of Shrout & Fleiss (1979).
 - ``krippendorff_alpha``: Krippendorff's alpha for raters x units with missing values.
 - ``cronbach_alpha``: internal consistency of the criteria of a questionnaire.
+- ``icc1_groups``: ICC(1) of an unbalanced one-way design (raters nested in targets).
+- ``krippendorff_alpha_long``, ``krippendorff_alpha_counts``: the same alpha from long data
+  or a units x values table, for big data.
 """
 
 from __future__ import annotations
@@ -135,6 +138,110 @@ def krippendorff_alpha(x: ArrayLike, level: Level | str = "interval") -> float:
     if expected == 0:
         return float("nan")
     return float(1.0 - (n - 1) * observed / expected)
+
+
+def krippendorff_alpha_counts(
+    counts: ArrayLike, values: ArrayLike, level: Level | str = "interval"
+) -> float:
+    """Krippendorff's alpha from a units x values table: ``counts[u, v]`` raters gave unit u
+    the value ``values[v]`` (``values`` ascending, distinct).
+
+    Same coefficient as ``krippendorff_alpha`` (the rater's identity is not needed once the
+    values of a unit are counted): with m_u = sum_v counts[u, v], units with m_u >= 2 give
+    o_ck = sum_u (n_uc n_uk - [c = k] n_uc) / (m_u - 1). It needs memory for units x values
+    only, so a million answers are cheap.
+    """
+    if level not in LEVELS:
+        raise ValueError(f"level must be one of {LEVELS}, got {level!r}")
+    table = np.asarray(counts, dtype=float)
+    vals = np.asarray(values, dtype=float).ravel()
+    if table.ndim != 2 or table.shape[1] != vals.size:
+        raise ValueError("counts must be units x values, one column per value")
+    if np.any(np.diff(vals) <= 0):
+        raise ValueError("values must be ascending and distinct")
+    m_u = table.sum(axis=1)
+    table = table[m_u >= 2]
+    m_u = m_u[m_u >= 2]
+    used = table.sum(axis=0) > 0
+    table, vals = table[:, used], vals[used]
+    if table.size == 0 or vals.size < 2:
+        return float("nan")
+    weighted = table / (m_u - 1)[:, None]
+    coincidence = weighted.T @ table - np.diag(weighted.sum(axis=0))
+    n_c = coincidence.sum(axis=1)
+    n = n_c.sum()
+    delta2 = _delta_squared(vals, n_c, level)
+    observed = float((coincidence * delta2).sum())
+    expected = float((np.outer(n_c, n_c) * delta2).sum())
+    if expected == 0:
+        return float("nan")
+    return float(1.0 - (n - 1) * observed / expected)
+
+
+def krippendorff_alpha_long(
+    unit: ArrayLike, value: ArrayLike, level: Level | str = "interval"
+) -> float:
+    """Krippendorff's alpha from long data: one row per value, ``unit`` its unit code (the
+    counts of ``krippendorff_alpha_counts`` are built here). nan values are ignored."""
+    u = np.asarray(unit, dtype=np.int64).ravel()
+    v = np.asarray(value, dtype=float).ravel()
+    if u.shape != v.shape:
+        raise ValueError("unit and value must have equal length")
+    ok = np.isfinite(v)
+    u, v = u[ok], v[ok]
+    if u.size == 0:
+        return float("nan")
+    values, codes = np.unique(v, return_inverse=True)
+    units, unit_index = np.unique(u, return_inverse=True)
+    counts = np.bincount(
+        unit_index * values.size + codes, minlength=units.size * values.size
+    ).reshape(units.size, values.size)
+    return krippendorff_alpha_counts(counts, values, level)
+
+
+def icc1_groups(group: ArrayLike, value: ArrayLike) -> float:
+    """ICC(1) for raters nested in targets with unequal group sizes (one-way random ANOVA).
+
+    With g groups (targets) of sizes n_i, N = sum n_i: MSB = sum n_i (mean_i - mean)^2 /
+    (g - 1), MSW = sum_i sum_j (x_ij - mean_i)^2 / (N - g), and the average group size
+    n0 = (N - sum n_i^2 / N) / (g - 1) (Snedecor & Cochran; McGraw & Wong 1996). Then
+
+        ICC(1) = (MSB - MSW) / (MSB + (n0 - 1) MSW).
+
+    With equal group sizes it equals Shrout & Fleiss's ICC1. It is the share of the
+    variance of one rater's figure that lies between targets: near 0, raters of the same
+    department agree no more than raters of different departments. Groups with one value
+    carry no within-group information and are dropped; nan when fewer than 2 groups remain.
+    """
+    gr = np.asarray(group, dtype=np.int64).ravel()
+    x = np.asarray(value, dtype=float).ravel()
+    if gr.shape != x.shape:
+        raise ValueError("group and value must have equal length")
+    ok = np.isfinite(x)
+    gr, x = gr[ok], x[ok]
+    if gr.size == 0:
+        return float("nan")
+    _, gi = np.unique(gr, return_inverse=True)
+    sizes = np.bincount(gi)
+    keep = sizes[gi] >= 2
+    gr, x = gi[keep], x[keep]
+    if gr.size == 0:
+        return float("nan")
+    _, gi = np.unique(gr, return_inverse=True)
+    sizes = np.bincount(gi).astype(float)
+    g = sizes.size
+    big_n = float(sizes.sum())
+    if g < 2:
+        return float("nan")
+    means = np.bincount(gi, weights=x) / sizes
+    grand = float(x.mean())
+    msb = float((sizes * (means - grand) ** 2).sum() / (g - 1))
+    msw = float(((x - means[gi]) ** 2).sum() / (big_n - g))
+    n0 = (big_n - float((sizes**2).sum()) / big_n) / (g - 1)
+    denominator = msb + (n0 - 1) * msw
+    if denominator == 0:
+        return float("nan")
+    return float((msb - msw) / denominator)
 
 
 def cronbach_alpha(x: ArrayLike) -> float:

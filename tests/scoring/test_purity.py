@@ -14,6 +14,8 @@ ALLOWED_ROOTS = {
     "typing",
     "math",
     "warnings",
+    "enum",
+    "collections",
 }
 
 

@@ -222,6 +222,14 @@ def step_interaction_map(ctx: DemoContext) -> None:
     ctx.links = len(diff.added)
 
 
+def step_results(ctx: DemoContext) -> None:
+    """Store each past cycle's results, oldest first, so each sees the ones before it."""
+    from innerclient.results.services import results_compute
+
+    for cycle in ctx.cycles.cycles if ctx.cycles else ():
+        results_compute(actor=ctx.actor, cycle=cycle, reason="Demo: past cycle")
+
+
 STEPS: tuple[Step, ...] = (
     Step("organization", step_organization),
     Step("structure", step_structure),
@@ -230,6 +238,7 @@ STEPS: tuple[Step, ...] = (
     Step("request_log", step_request_log),
     Step("interaction_map", step_interaction_map),
     Step("cycles", step_cycles),  # four past published cycles with planted effects
+    Step("results", step_results),  # their results, computed as publication would
 )
 
 

@@ -598,13 +598,20 @@ def cycle_close(*, actor, cycle: Cycle) -> Cycle:
 
 @transaction.atomic
 def cycle_publish(*, actor, cycle: Cycle) -> Cycle:
-    """Make the results visible. There is no way back."""
+    """Compute and store the results (unless already stored), then make them visible.
+    There is no way back."""
     cycle = _locked(cycle)
     _refuse_unless(
         cycle,
         Cycle.Status.CLOSED,
         _("Only a closed cycle can be published; this one is %(status)s."),
     )
+    # The results people will see are computed and stored before they become visible.
+    from innerclient.results.selectors import snapshot_current
+    from innerclient.results.services import results_compute
+
+    if snapshot_current(cycle) is None:
+        results_compute(actor=actor, cycle=cycle, reason=_("Publication"))
     cycle.status = Cycle.Status.PUBLISHED
     cycle.published_at = timezone.now()
     cycle.save(update_fields=["status", "published_at"])

@@ -299,6 +299,7 @@ def cycle_detail(request, org_slug, pk):
             "next_label": ACTION_LABELS.get(next_status, ""),
             "can_manage": access.can(Capability.MANAGE_ORGANIZATION),
             "results_visible": selectors.cycle_results_visible(cycle),
+            "can_view_results": access.can(Capability.VIEW_RESULTS),
             "progress_url": _optional_url("org:cycle_progress", org_slug, cycle.pk),
         },
     )
