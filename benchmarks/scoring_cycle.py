@@ -87,9 +87,12 @@ def main() -> None:
         start = time.perf_counter()
         np.bincount(current.provider * CRITERIA + current.criterion, weights=current.score)
         bincount.append(time.perf_counter() - start)
-    scoring, serialising = [], []
+    scoring, serialising, alone = [], [], []
     result = None
     for _ in range(args.repeat):
+        start = time.perf_counter()
+        score_cycle(current, Methodology())
+        alone.append(time.perf_counter() - start)
         start = time.perf_counter()
         result = score_cycle(current, Methodology(), [previous])
         scoring.append(time.perf_counter() - start)
@@ -98,7 +101,14 @@ def main() -> None:
         serialising.append(time.perf_counter() - start)
     assert result is not None
     best, one_pass = min(scoring), min(bincount)
-    print(f"score_cycle: best {best:.3f} s, all {', '.join(f'{t:.3f}' for t in scoring)}")
+    print(
+        f"score_cycle, one cycle alone: best {min(alone):.3f} s "
+        f"(ratio {min(alone) / one_pass:.0f}x one bincount pass)"
+    )
+    print(
+        f"score_cycle with the previous cycle (change, trend): best {best:.3f} s, "
+        f"all {', '.join(f'{t:.3f}' for t in scoring)}"
+    )
     print(f"as_json:     best {min(serialising):.3f} s")
     print(f"one bincount pass: {one_pass * 1000:.2f} ms -> ratio {best / one_pass:.0f}x")
     shown = np.isfinite(result.index)

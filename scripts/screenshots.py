@@ -22,7 +22,10 @@ PAGES = {
     "upload": "/o/demo/imports/new/departments/",
     "members": "/o/demo/members/",
     "audit": "/o/demo/audit/",
+    "methodology": "/o/demo/methodology/",
 }
+# Only these pages when ONLY is set, e.g. ONLY=results,methodology
+ONLY = {name for name in __import__("os").environ.get("ONLY", "").split(",") if name}
 ARGS = [
     "--headless",
     "--no-sandbox",
@@ -53,7 +56,20 @@ with sync_playwright() as p:
             dept_link = page.locator("a[href*='/departments/']").nth(3)
             if dept_link.count():
                 extra["department"] = dept_link.get_attribute("href")
+            page.goto(f"{BASE}/o/demo/cycles/")
+            cycle_link = page.locator("a[href^='/o/demo/cycles/'][href$='/']").filter(
+                has_text="Q"
+            )
+            if cycle_link.count():
+                results = cycle_link.first.get_attribute("href") + "results/"
+                extra["results"] = results
+                page.goto(BASE + results)
+                drill = page.locator("[data-testid=results-table] a").first
+                if drill.count():
+                    extra["department-result"] = drill.get_attribute("href")
             for name, path in {**PAGES, **extra}.items():
+                if ONLY and name not in ONLY:
+                    continue
                 page.goto(BASE + path)
                 page.screenshot(path=OUT / f"{name}-{language}-{width}.png", full_page=False)
             context.close()

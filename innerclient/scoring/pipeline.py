@@ -360,6 +360,11 @@ def _privacy(
     provider_shown = per_provider >= k
     client_shown = np.zeros((d, d), dtype=bool)
     for p in np.nonzero(provider_shown)[0]:
+        small = (per_client[p] > 0) & (per_client[p] < k)
+        if not small.any():
+            # Nothing below the threshold: nothing to hide, nothing to recover.
+            client_shown[p] = per_client[p] > 0
+            continue
         column = per_client[p][:, None]
         hidden = privacy.complementary_suppression(column, k).cells[:, 0]
         client_shown[p] = (per_client[p] > 0) & ~hidden

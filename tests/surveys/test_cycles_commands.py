@@ -70,7 +70,7 @@ def test_create_open_close_publish_by_name(company, no_email, django_capture_on_
         .order_by("id")
         .values_list("action", flat=True)
     )
-    assert actions[-3:] == ["cycle.open", "cycle.close", "cycle.publish"]
+    assert actions[-4:] == ["cycle.open", "cycle.close", "results.compute", "cycle.publish"]
 
 
 def test_refusals_become_command_errors(company):

@@ -85,7 +85,9 @@ def test_full_lifecycle_sets_times_and_writes_one_audit_row_per_transition(
     services.cycle_publish(actor=actor, cycle=cycle)
     cycle.refresh_from_db()
     assert cycle.status == Cycle.Status.PUBLISHED and cycle.published_at is not None
-    assert _actions(cycle)[-3:] == ["cycle.open", "cycle.close", "cycle.publish"]
+    # Publication stores the results first (one version, with its own audit row).
+    assert _actions(cycle)[-4:] == ["cycle.open", "cycle.close", "results.compute", "cycle.publish"]
+    assert cycle.result_snapshots.get().version == 1
     opened = AuditEntry.objects.get(action="cycle.open")
     assert opened.changes["status"] == ["draft", "open"]
     assert opened.changes["invitations"] == 7
