@@ -57,9 +57,7 @@ with sync_playwright() as p:
             if dept_link.count():
                 extra["department"] = dept_link.get_attribute("href")
             page.goto(f"{BASE}/o/demo/cycles/")
-            cycle_link = page.locator("a[href^='/o/demo/cycles/'][href$='/']").filter(
-                has_text="Q"
-            )
+            cycle_link = page.locator("a[href^='/o/demo/cycles/'][href$='/']").filter(has_text="Q")
             if cycle_link.count():
                 results = cycle_link.first.get_attribute("href") + "results/"
                 extra["results"] = results
