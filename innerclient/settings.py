@@ -49,6 +49,10 @@ INSTALLED_APPS = [
     "innerclient.org",
     "innerclient.surveys",
     "innerclient.results",
+    "innerclient.reports",
+    "innerclient.actions",
+    "innerclient.appeals",
+    "innerclient.regulation",
 ]
 
 MIDDLEWARE = [

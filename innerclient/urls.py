@@ -20,4 +20,6 @@ urlpatterns = [
     path("o/<slug:org_slug>/", include(("innerclient.org.urls", "org"))),
     # The rater's questionnaire: reached by a personal link, no account needed.
     path("r/", include(("innerclient.surveys.urls_rater", "rater"))),
+    # "What we changed": action plans shown to raters (innerclient.actions).
+    path("changes/", include(("innerclient.actions.urls_public", "changes"))),
 ]

@@ -41,4 +41,12 @@ urlpatterns = [
     path("cycles/", include("innerclient.surveys.urls_progress")),
     # Results and the methodology (innerclient.results)
     path("", include("innerclient.results.urls")),
+    # Dashboards, department cards, PDFs and exports (innerclient.reports)
+    path("", include("innerclient.reports.urls")),
+    # Action plans (innerclient.actions)
+    path("", include("innerclient.actions.urls")),
+    # Appeals and bonus multipliers (innerclient.appeals)
+    path("", include("innerclient.appeals.urls")),
+    # The Regulation document (innerclient.regulation)
+    path("", include("innerclient.regulation.urls")),
 ]

@@ -1,0 +1,3 @@
+"""URLs of innerclient.actions (namespace ``org``, under /o/<slug>/)."""
+
+urlpatterns: list = []

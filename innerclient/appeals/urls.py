@@ -1,0 +1,3 @@
+"""URLs of innerclient.appeals (namespace ``org``, under /o/<slug>/)."""
+
+urlpatterns: list = []

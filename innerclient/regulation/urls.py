@@ -1,0 +1,3 @@
+"""URLs of innerclient.regulation (namespace ``org``, under /o/<slug>/)."""
+
+urlpatterns: list = []

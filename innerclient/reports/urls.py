@@ -1,0 +1,3 @@
+"""URLs of innerclient.reports (namespace ``org``, under /o/<slug>/)."""
+
+urlpatterns: list = []
