@@ -6,6 +6,7 @@ responses only ("did not interact" and unscored answers drop out) and codes rate
 position, so nothing downstream ever holds a key.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,6 +24,23 @@ def methodology_settings(organization: Organization) -> MethodologySettings:
     """The organization's settings, or the defaults (unsaved) when it never changed them."""
     found = MethodologySettings.objects.filter(organization=organization).first()
     return found or MethodologySettings(organization=organization)
+
+
+def methodology_context(organization: Organization, cycle: Cycle | None = None) -> dict:
+    """What templates/results/_methodology_text.html needs: the settings in force and the
+    thresholds of ``cycle`` (or of the organization's latest cycle, or the defaults)."""
+    current = methodology_settings(organization)
+    if cycle is None:
+        cycle = Cycle.objects.filter(organization=organization).order_by("-created_at").first()
+    return {
+        "org": organization,
+        "settings": current,
+        "k": cycle.anonymity_threshold if cycle else 5,
+        "comment_k": max(cycle.comment_threshold, cycle.anonymity_threshold) if cycle else 7,
+        "scale": cycle.bounds if cycle else (1, 5),
+        "fdr_percent": round(float(current.fdr) * 100),
+        "self_gap": round(100 / 3, 1),
+    }
 
 
 def methodology_for(cycle: Cycle, settings: MethodologySettings) -> Methodology:
@@ -51,7 +69,7 @@ class RawCycle:
     seconds: np.ndarray  # per response code
 
 
-def _raw(cycle: Cycle) -> RawCycle:
+def _raw(cycle: Cycle, exclusions: Sequence[tuple[int, int]] = ()) -> RawCycle:
     criteria = list(
         Criterion.objects.filter(criteria_set_id=cycle.criteria_set_id)
         .order_by("position", "id")
@@ -64,7 +82,9 @@ def _raw(cycle: Cycle) -> RawCycle:
             response__status=Response.Status.SUBMITTED,
             response__did_not_interact=False,
             score__isnull=False,
-        ).values_list(
+        )
+        .exclude(_excluded(exclusions))
+        .values_list(
             "response_id",
             "response__provider_id",
             "response__rater_department_id",
@@ -98,6 +118,14 @@ def _raw(cycle: Cycle) -> RawCycle:
         score=np.array(scores, dtype=float),
         seconds=per_response,
     )
+
+
+def _excluded(exclusions: Sequence[tuple[int, int]]) -> Q:
+    """Answers of the (provider id, client department id) pairs an upheld appeal excluded."""
+    condition = Q(pk__in=[])
+    for provider, client in exclusions:
+        condition |= Q(response__provider_id=provider, response__rater_department_id=client)
+    return condition
 
 
 def _volume(organization: Organization, departments: list[int]) -> np.ndarray:
@@ -151,15 +179,18 @@ class ScoringInput:
     criteria: list[int]
 
 
-def scoring_input(cycle: Cycle, *, history_limit: int = 8) -> ScoringInput:
+def scoring_input(
+    cycle: Cycle, *, history_limit: int = 8, exclusions: Sequence[tuple[int, int]] = ()
+) -> ScoringInput:
     """The cycle's answers and its earlier published cycles' answers, one department coding.
 
     Every department of the organization gets a code (sorted by id), so codes mean the same
-    in the current cycle and its history.
+    in the current cycle and its history. ``exclusions`` drops the answers of whole client
+    views, (provider id, client department id), from the current cycle (an upheld appeal).
     """
     earlier = earlier_cycles(cycle)[-history_limit:]
     raws = [_raw(c) for c in earlier]
-    current = _raw(cycle)
+    current = _raw(cycle, exclusions)
     departments = sorted(
         Department.objects.filter(organization_id=cycle.organization_id).values_list(
             "id", flat=True

@@ -246,17 +246,10 @@ def methodology(request, org_slug):
                 ),
             )
             return redirect("org:methodology", access.organization.slug)
-    latest = Cycle.objects.filter(organization=access.organization).order_by("-created_at").first()
     context = {
+        **selectors.methodology_context(access.organization),
         "access": access,
-        "org": access.organization,
         "nav": "methodology",
-        "settings": current,
         "form": form,
-        "k": latest.anonymity_threshold if latest else 5,
-        "comment_k": max(latest.comment_threshold, latest.anonymity_threshold) if latest else 7,
-        "scale": latest.bounds if latest else (1, 5),
-        "fdr_percent": round(float(current.fdr) * 100),
-        "self_gap": round(100 / 3, 1),
     }
     return render(request, "results/methodology.html", context)

@@ -262,3 +262,33 @@ def test_methodology_page_states_the_numbers_in_force_and_only_the_coordinator_e
 
     russian_client.force_login(analyst)
     assert "Методика обработки" in russian_client.get(url).content.decode()
+
+
+@pytest.mark.django_db
+def test_an_excluded_client_view_drops_out_of_the_next_version_only(org, departments):
+    cycle = closed_cycle(org)
+    _plant_clients(cycle, departments, per_client={"A": 6}, score=5)
+    _plant_clients(cycle, departments, per_client={"B": 6}, score=3)
+    first = results_compute(actor=None, cycle=cycle, reason="publication")
+    assert _provider(first, departments["P"])["index"] == pytest.approx(75.0)
+    pair = (departments["P"].pk, departments["A"].pk)
+    second = results_compute(actor=None, cycle=cycle, reason="appeal upheld", exclusions=[pair])
+    assert _provider(second, departments["P"])["index"] == pytest.approx(50.0)
+    assert second.payload["exclusions"] == [list(pair)]
+    first.refresh_from_db()
+    assert _provider(first, departments["P"])["index"] == pytest.approx(75.0)
+
+
+@pytest.mark.django_db
+def test_a_hidden_client_view_cannot_be_excluded(org, departments):
+    """Excluding a view of fewer than k raters would expose them as the difference."""
+    cycle = closed_cycle(org, anonymity_threshold=5)
+    _plant_clients(cycle, departments, per_client={"A": 6, "B": 6, "C": 3})
+    results_compute(actor=None, cycle=cycle, reason="publication")
+    with pytest.raises(ValidationError):
+        results_compute(
+            actor=None,
+            cycle=cycle,
+            reason="appeal",
+            exclusions=[(departments["P"].pk, departments["C"].pk)],
+        )
