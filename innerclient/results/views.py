@@ -158,6 +158,10 @@ def department_result(request, org_slug, pk, department_pk):
         "weight_sum": weight_sum,
         "weighted_sum": sum(row["weight"] * row["percent"] for row in terms),
         "methodology": snapshot.payload["methodology"],
+        "reliability": {
+            "alpha": snapshot.payload["reliability"]["department_alpha"][code],
+            "cronbach": snapshot.payload["reliability"]["department_cronbach"][code],
+        },
         "clients": [
             {"name": names.get(c["client"], "?"), "n_raters": c["n_raters"]}
             for c in provider["clients"]

@@ -372,6 +372,33 @@ def _privacy(
     return per_provider, per_criterion, provider_shown, per_client, client_shown, comments_shown
 
 
+def _cronbach_by_group(
+    table: NDArray[np.float64], group: NDArray[np.int64], size: int
+) -> NDArray[np.float64]:
+    """Cronbach's alpha of each group's rows (complete rows only), in one pass: the item and
+    total variances of ``reliability.cronbach_alpha`` from per-group sums and sums of squares.
+    nan where a group has fewer than 2 rows, fewer than 2 items, or totals that never vary."""
+    n, c = table.shape
+    out = np.full(size, np.nan)
+    if c < 2 or n == 0:
+        return out
+    count = np.bincount(group, minlength=size).astype(float)
+    cell = (group[:, None] * c + np.arange(c)[None, :]).ravel()
+    flat = table.ravel()
+    item_sum = np.bincount(cell, weights=flat, minlength=size * c).reshape(size, c)
+    item_sq = np.bincount(cell, weights=flat**2, minlength=size * c).reshape(size, c)
+    total = table.sum(axis=1)
+    total_sum = np.bincount(group, weights=total, minlength=size)
+    total_sq = np.bincount(group, weights=total**2, minlength=size)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        item_var = (item_sq - item_sum**2 / count[:, None]) / (count[:, None] - 1)
+        total_var = (total_sq - total_sum**2 / count) / (count - 1)
+        alpha = c / (c - 1) * (1 - item_var.sum(axis=1) / total_var)
+    ok = (count >= 2) & (total_var > 1e-12 * np.maximum(1.0, total_sq / np.maximum(count, 1)))
+    out[ok] = alpha[ok]
+    return out
+
+
 def _reliability(
     answers: CycleAnswers, resp: ResponseIndex, mask: NDArray[np.bool_]
 ) -> Reliability:
@@ -404,16 +431,10 @@ def _reliability(
     cron = float("nan")
     if c >= 2 and complete.sum() >= 2:
         cron = reliability.cronbach_alpha(table[complete])
-    dep_cron = np.full(d, np.nan)
-    complete_rows = np.nonzero(complete)[0]
-    order = complete_rows[np.argsort(q_provider[complete_rows], kind="stable")]
-    bounds = np.searchsorted(q_provider[order], np.arange(d + 1))
     for p in range(d):
         if counts[p].sum() >= 2:
             dep_alpha[p] = reliability.krippendorff_alpha_counts(counts[p], values, "interval")
-        rows = order[bounds[p] : bounds[p + 1]]
-        if c >= 2 and rows.size >= 2:
-            dep_cron[p] = reliability.cronbach_alpha(table[rows])
+    dep_cron = _cronbach_by_group(table[complete], q_provider[complete], d)
     return Reliability(icc1, alpha_i, alpha_o, cron, dep_alpha, dep_cron)
 
 

@@ -221,18 +221,21 @@ def icc1_groups(group: ArrayLike, value: ArrayLike) -> float:
     gr, x = gr[ok], x[ok]
     if gr.size == 0:
         return float("nan")
-    _, gi = np.unique(gr, return_inverse=True)
-    sizes = np.bincount(gi)
-    keep = sizes[gi] >= 2
-    gr, x = gi[keep], x[keep]
-    if gr.size == 0:
-        return float("nan")
-    _, gi = np.unique(gr, return_inverse=True)
-    sizes = np.bincount(gi).astype(float)
-    g = sizes.size
-    big_n = float(sizes.sum())
+    if gr.min() < 0:
+        raise ValueError("group codes must be non-negative")
+    # Groups with one value carry no within-group information: drop them, then compact.
+    counts = np.bincount(gr)
+    keep = counts[gr] >= 2
+    gr, x = gr[keep], x[keep]
+    present = np.nonzero(counts >= 2)[0]
+    g = present.size
     if g < 2:
         return float("nan")
+    compact = np.full(counts.size, -1, dtype=np.int64)
+    compact[present] = np.arange(g)
+    gi = compact[gr]
+    sizes = counts[present].astype(float)
+    big_n = float(sizes.sum())
     means = np.bincount(gi, weights=x) / sizes
     grand = float(x.mean())
     msb = float((sizes * (means - grand) ** 2).sum() / (g - 1))

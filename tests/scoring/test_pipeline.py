@@ -259,3 +259,20 @@ def test_icc1_groups_matches_a_one_way_anova_when_unbalanced():
     n0 = (big_n - sum(s * s for s in sizes) / big_n) / (len(sizes) - 1)
     expected = (msb - msw) / (msb + (n0 - 1) * msw)
     assert reliability.icc1_groups(groups, values) == pytest.approx(expected, abs=1e-12)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(0, 2**32 - 1))
+def test_cronbach_by_department_in_one_pass_equals_the_plain_formula(seed):
+    from innerclient.scoring.pipeline import _cronbach_by_group
+
+    rng = np.random.default_rng(seed)
+    group = rng.integers(0, 5, 60)
+    table = np.clip(np.rint(3 + rng.normal(0, 1, (60, 1)) + rng.normal(0, 0.7, (60, 4))), 1, 5)
+    fast = _cronbach_by_group(table, group, 6)
+    for g in range(6):
+        rows = table[group == g]
+        if rows.shape[0] < 2 or rows.sum(axis=1).var() == 0:
+            assert np.isnan(fast[g])
+        else:
+            assert fast[g] == pytest.approx(reliability.cronbach_alpha(rows), abs=1e-9)
