@@ -18,15 +18,17 @@ import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
+from django.db.models import QuerySet
+from django.db.models.constants import OnConflict
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from innerclient.org.models import Department, Person
+from innerclient.org.models import Department
 from innerclient.surveys.models import (
     Answer,
-    Assignment,
     Criterion,
     Cycle,
     Invitation,
@@ -69,10 +71,49 @@ class RaterLinkError(Exception):
         self.reason = reason
 
 
+# The rater's pages read plain rows, not model instances: building Cycle, Person, Invitation and
+# Department instances on every request cost more than the query. These small read-only
+# objects keep the attributes the pages use; ``name`` and ``bounds`` reuse the models' own
+# properties so the language fallback and the scale bounds stay defined in one place.
+
+
+@dataclass(frozen=True, slots=True)
+class Provider:
+    """A department a rater rates (the columns of ``Department`` the pages use)."""
+
+    pk: int
+    code: str
+    name_ru: str
+    name_en: str
+
+    name = property(Department.name.fget)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+@dataclass(frozen=True, slots=True)
+class RaterCycle:
+    """The cycle as the rater's pages see it; ``status`` is read on every request."""
+
+    pk: int
+    status: str
+    name: str
+    organization_name: str
+    scale: str
+    justify_at_or_below: int
+    justify_at_or_above: int | None
+    deadline: date | None
+    criteria_set_id: int
+    created_at: object  # only a cache key: a datetime, naive on SQLite
+
+    bounds = property(Cycle.bounds.fget)
+
+
 @dataclass(frozen=True)
 class Step:
     number: int
-    provider: Department
+    provider: Provider
     kind: str
 
     @property
@@ -84,9 +125,9 @@ class Step:
 class Rater:
     """Everything a rater's page needs to know about him, loaded from his link."""
 
-    invitation: Invitation
-    cycle: Cycle
-    person: Person
+    cycle: RaterCycle
+    language: str  # the invited person's language
+    department_id: int  # the invited person's department
     rater_key: str
     steps: tuple[Step, ...]
     criteria: tuple[Criterion, ...]
@@ -102,6 +143,19 @@ class Rater:
         low, high = self.cycle.bounds
         return list(range(low, high + 1))
 
+    @property
+    def criteria_key(self) -> tuple:
+        """Identifies the cycle's frozen criteria and scale rules (for caches)."""
+        cycle = self.cycle
+        return (
+            cycle.pk,
+            cycle.criteria_set_id,
+            cycle.created_at,
+            cycle.scale,
+            cycle.justify_at_or_below,
+            cycle.justify_at_or_above,
+        )
+
     def is_extreme(self, score: int | None) -> bool:
         if score is None:
             return False
@@ -109,6 +163,86 @@ class Rater:
             return True
         above = self.cycle.justify_at_or_above
         return above is not None and score >= above
+
+
+# --- queries compiled once ----------------------------------------------------------------------
+# The rater's requests run the same few queries with different parameters. Compiling a
+# queryset to SQL (joins, columns, converters) costs more CPU than running it, so each one is
+# compiled by the ORM once per process and database, and later run through the connection's
+# cursor with new parameters. The compiled query's parameters are matched to the values it was
+# built from (all distinct, same type and value) to know which placeholder takes which; when
+# that is ambiguous the query runs as compiled and is not cached. Columns come back as the
+# database driver returns them: UUIDs may be strings (``_uuid``), dates and booleans are
+# converted by the drivers (Django registers SQLite's converters).
+
+_SQL: dict[tuple, tuple[str, tuple[int, ...]]] = {}
+
+
+def _placeholders(compiled, params) -> tuple[int, ...] | None:
+    """For each compiled parameter, the index of the value it came from (None: ambiguous)."""
+    if len(compiled) != len(params):
+        return None
+    order = []
+    for value in compiled:
+        found = [i for i, p in enumerate(params) if type(p) is type(value) and p == value]
+        if len(found) != 1:
+            return None
+        order.append(found[0])
+    return tuple(order) if sorted(order) == list(range(len(params))) else None
+
+
+def _run(name: str, build: Callable[..., QuerySet], *params) -> list[tuple]:
+    """Rows of ``build(*params)`` (a ``values_list`` queryset), from SQL compiled once."""
+    key = (name, connection.alias, connection.vendor)
+    cached = _SQL.get(key)
+    if cached is None:
+        sql, compiled = build(*params).query.get_compiler(connection=connection).as_sql()
+        order = _placeholders(compiled, params)
+        if order is None:
+            with connection.cursor() as cursor:
+                cursor.execute(sql, compiled)
+                return cursor.fetchall()
+        cached = _SQL[key] = (sql, order)
+    sql, order = cached
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [params[i] for i in order])
+        return cursor.fetchall()
+
+
+def _uuid_db(value: uuid.UUID):
+    """A UUID as the backend's UUIDField stores it (native, or 32 hex digits on SQLite)."""
+    return value if connection.features.has_native_uuid_field else value.hex
+
+
+def _uuid(value) -> uuid.UUID:
+    return value if isinstance(value, uuid.UUID) else uuid.UUID(value)
+
+
+_RATER_FIELDS = (
+    "cycle_id",
+    "cycle__status",
+    "cycle__name",
+    "cycle__organization__name",
+    "cycle__scale",
+    "cycle__justify_at_or_below",
+    "cycle__justify_at_or_above",
+    "cycle__deadline",
+    "cycle__criteria_set_id",
+    "cycle__created_at",
+    "person__language",
+    "person__department_id",
+    "assignments__kind",
+    "assignments__provider_id",
+    "assignments__provider__code",
+    "assignments__provider__name_ru",
+    "assignments__provider__name_en",
+)
+
+
+def _rater_query(public_id) -> QuerySet:
+    # The reverse join to assignments is a LEFT JOIN: an invitation without any still has
+    # its row (with NULL assignment columns).
+    return Invitation.objects.filter(public_id=public_id).values_list(*_RATER_FIELDS)
 
 
 # The criteria and open questions of a cycle, per (cycle, criteria set, cycle created_at). Safe
@@ -121,7 +255,7 @@ _CRITERIA_CACHE_LOCK = threading.Lock()
 _CRITERIA_CACHE_MAX = 256
 
 
-def _cycle_criteria(cycle: Cycle) -> tuple[tuple[Criterion, ...], tuple[OpenQuestion, ...]]:
+def _cycle_criteria(cycle) -> tuple[tuple[Criterion, ...], tuple[OpenQuestion, ...]]:
     key = (cycle.pk, cycle.criteria_set_id, cycle.created_at)
     cached = _CRITERIA_CACHE.get(key)
     if cached is None:
@@ -139,42 +273,39 @@ def _cycle_criteria(cycle: Cycle) -> tuple[tuple[Criterion, ...], tuple[OpenQues
 def rater_load(*, public_id: str | uuid.UUID, token: str) -> Rater:
     """The rater behind a link, or RaterLinkError. The token is checked before any query.
 
-    One query in the usual case: the assignments with their invitation, cycle (and its
-    status, checked on every request), organization, person and providers joined. A second
-    one only for an invitation without assignments. Criteria and questions come from a
-    per-process cache (frozen once the cycle is open)."""
+    One query: the invitation with its cycle (and the cycle's status, checked on every
+    request), organization, person, assignments and providers joined, from SQL compiled once
+    per process. Criteria and questions come from a per-process cache (frozen once the cycle
+    is open)."""
     public_id = str(public_id)
     if not token_is_valid(public_id, token):
         raise RaterLinkError("invalid")
-    assignments = list(
-        Assignment.objects.select_related(
-            "invitation__cycle__organization", "invitation__person", "provider"
-        ).filter(invitation__public_id=public_id)
-    )
-    if assignments:
-        invitation = assignments[0].invitation
-    else:
-        invitation = (
-            Invitation.objects.select_related("cycle__organization", "person")
-            .filter(public_id=public_id)
-            .first()
-        )
-    if invitation is None:
+    try:
+        parsed = uuid.UUID(public_id)
+    except ValueError:
+        raise RaterLinkError("invalid") from None
+    rows = _run("rater", _rater_query, _uuid_db(parsed))
+    if not rows:
         raise RaterLinkError("invalid")
-    cycle = invitation.cycle
+    first = rows[0]
+    cycle = RaterCycle(*first[:10])
     if cycle.status == Cycle.Status.DRAFT:
         raise RaterLinkError("not_open")
     if cycle.status != Cycle.Status.OPEN:
         raise RaterLinkError("closed")
-    assignments.sort(key=lambda a: (a.kind == RaterKind.SELF, a.provider.code, a.provider_id))
+    assignments = sorted(
+        (row[12:] for row in rows if row[13] is not None),
+        key=lambda a: (a[0] == RaterKind.SELF, a[2], a[1]),
+    )
     steps = tuple(
-        Step(number=i, provider=a.provider, kind=a.kind) for i, a in enumerate(assignments, 1)
+        Step(number=i, provider=Provider(provider_id, code, name_ru, name_en), kind=kind)
+        for i, (kind, provider_id, code, name_ru, name_en) in enumerate(assignments, 1)
     )
     criteria, questions = _cycle_criteria(cycle)
     return Rater(
-        invitation=invitation,
         cycle=cycle,
-        person=invitation.person,
+        language=first[10],
+        department_id=first[11],
         rater_key=rater_key(token),
         steps=steps,
         criteria=criteria,
@@ -210,17 +341,6 @@ def step_input_from_post(rater: Rater, post) -> StepInput:
     return data
 
 
-def step_input_from_response(response: Response | None) -> StepInput:
-    if response is None:
-        return StepInput()
-    return StepInput(
-        did_not_interact=response.did_not_interact,
-        scores={a.criterion_id: a.score for a in response.answers.all()},
-        comments={a.criterion_id: a.comment for a in response.answers.all()},
-        texts={o.question_id: o.text for o in response.open_answers.all()},
-    )
-
-
 @dataclass
 class StoredResponse:
     """A response as the rater's pages read it: plain values, no model instances."""
@@ -231,29 +351,22 @@ class StoredResponse:
     data: StepInput
 
 
-def _stored_responses(rows, *, texts: bool = False) -> dict[int, StoredResponse]:
+def _stored_responses(rows) -> dict[int, StoredResponse]:
     """Provider id → stored response, from rows of ``_RESPONSE_FIELDS`` (one row per answer,
-    or one row without answer). With ``texts``, one more query reads the open answers."""
+    or one row without answer)."""
     stored: dict[int, StoredResponse] = {}
-    by_pk: dict[uuid.UUID, StepInput] = {}
     for pk, provider_id, status, dni, seconds, criterion_id, score, comment in rows:
         item = stored.get(provider_id)
         if item is None:
             item = stored[provider_id] = StoredResponse(
-                pk=pk,
+                pk=_uuid(pk),
                 status=status,
                 time_spent_seconds=seconds,
-                data=StepInput(did_not_interact=dni),
+                data=StepInput(did_not_interact=bool(dni)),
             )
-            by_pk[pk] = item.data
         if criterion_id is not None:
             item.data.scores[criterion_id] = score
             item.data.comments[criterion_id] = comment
-    if texts and by_pk:
-        for response_id, question_id, text in OpenAnswer.objects.filter(
-            response_id__in=list(by_pk)
-        ).values_list("response_id", "question_id", "text"):
-            by_pk[response_id].texts[question_id] = text
     return stored
 
 
@@ -267,6 +380,22 @@ _RESPONSE_FIELDS = (
     "answers__score",
     "answers__comment",
 )
+
+
+def _responses_query(cycle_id, key) -> QuerySet:
+    return Response.objects.filter(cycle_id=cycle_id, rater_key=key).values_list(*_RESPONSE_FIELDS)
+
+
+def _step_responses_query(cycle_id, key, provider_id) -> QuerySet:
+    return Response.objects.filter(
+        cycle_id=cycle_id, rater_key=key, provider_id=provider_id
+    ).values_list(*_RESPONSE_FIELDS)
+
+
+def _step_texts_query(cycle_id, key, provider_id) -> QuerySet:
+    return OpenAnswer.objects.filter(
+        response__cycle_id=cycle_id, response__rater_key=key, response__provider_id=provider_id
+    ).values_list("response__provider_id", "question_id", "text")
 
 
 def step_errors(rater: Rater, data: StepInput) -> dict[int, str]:
@@ -297,14 +426,23 @@ class StepState:
 
 
 def rater_responses(
-    rater: Rater, *, texts: bool = False, provider: Department | None = None
+    rater: Rater, *, texts: bool = False, provider: Provider | None = None
 ) -> dict[int, StoredResponse]:
     """The rater's stored responses by provider id, with their answers: one query (a second
-    one for the open answers with ``texts``). ``provider`` limits them to one step."""
-    responses = Response.objects.filter(cycle=rater.cycle, rater_key=rater.rater_key)
-    if provider is not None:
-        responses = responses.filter(provider=provider)
-    return _stored_responses(responses.values_list(*_RESPONSE_FIELDS), texts=texts)
+    one for the open answers with ``texts``, which needs ``provider``). ``provider`` limits
+    them to one step."""
+    cycle_id, key = rater.cycle.pk, rater.rater_key
+    if provider is None:
+        return _stored_responses(_run("responses", _responses_query, cycle_id, key))
+    stored = _stored_responses(
+        _run("step_responses", _step_responses_query, cycle_id, key, provider.pk)
+    )
+    if texts and stored:
+        for provider_id, question_id, text in _run(
+            "step_texts", _step_texts_query, cycle_id, key, provider.pk
+        ):
+            stored[provider_id].data.texts[question_id] = text
+    return stored
 
 
 def rater_states(rater: Rater, *, texts: bool = False, step: Step | None = None) -> list[StepState]:
@@ -358,6 +496,117 @@ def _check_open(rater: Rater, status: str | None = None) -> None:
         raise CycleNotOpen
 
 
+def _locked_step_query(cycle_id, key, provider_id) -> QuerySet:
+    return (
+        Response.objects.select_for_update(of=("self",))
+        .filter(cycle_id=cycle_id, rater_key=key, provider_id=provider_id)
+        .values_list("pk", "status", "did_not_interact", "time_spent_seconds", "cycle__status")
+    )
+
+
+def _locked_responses_query(cycle_id, key) -> QuerySet:
+    return (
+        Response.objects.select_for_update(of=("self",))
+        .filter(cycle_id=cycle_id, rater_key=key)
+        .values_list(*_RESPONSE_FIELDS, "cycle__status")
+    )
+
+
+# The step save's writes are plain INSERT/UPSERT/UPDATE statements built once per process from
+# the models' tables and columns (the upsert clause from the backend's own
+# ``on_conflict_suffix_sql``, as ``bulk_create(update_conflicts=True)`` emits it), with values
+# prepared by each field's ``get_db_prep_save``: the same SQL and values as the ORM's, without
+# building model instances and compiling them on every autosave.
+
+_WRITE_SQL: dict[tuple, tuple[str, tuple]] = {}
+
+
+def _insert(
+    model, names: tuple[str, ...], rows: list[tuple], *, upsert=None, skip_conflicts=None
+) -> int:
+    """INSERT ``rows`` (values for the fields ``names``); return how many were inserted.
+    With ``upsert=(unique, update)``, rows that conflict on the unique fields update the
+    ``update`` fields instead; with ``skip_conflicts=unique`` they are left out (ON CONFLICT
+    DO NOTHING, with that target only: any other violation still raises)."""
+    key = (
+        "insert",
+        model,
+        names,
+        len(rows),
+        upsert,
+        skip_conflicts,
+        connection.alias,
+        connection.vendor,
+    )
+    cached = _WRITE_SQL.get(key)
+    if cached is None:
+        meta = model._meta
+        fields = tuple(meta.get_field(name) for name in names)
+        quote = connection.ops.quote_name
+        row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+        sql = "INSERT INTO {} ({}) VALUES {}".format(
+            quote(meta.db_table),
+            ", ".join(quote(f.column) for f in fields),
+            ", ".join([row] * len(rows)),
+        )
+        if upsert:
+            unique, update = upsert
+            sql += " " + connection.ops.on_conflict_suffix_sql(
+                fields,
+                OnConflict.UPDATE,
+                [meta.get_field(name).column for name in update],
+                [meta.get_field(name).column for name in unique],
+            )
+        if skip_conflicts:
+            sql += " ON CONFLICT ({}) DO NOTHING".format(
+                ", ".join(quote(meta.get_field(name).column) for name in skip_conflicts)
+            )
+        cached = _WRITE_SQL[key] = (sql, fields)
+    sql, fields = cached
+    params = [
+        field.get_db_prep_save(value, connection)
+        for values in rows
+        for field, value in zip(fields, values, strict=True)
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
+
+
+def _update_response(pk: uuid.UUID, did_not_interact: bool, seconds: int) -> None:
+    key = ("update_response", connection.alias, connection.vendor)
+    cached = _WRITE_SQL.get(key)
+    if cached is None:
+        meta = Response._meta
+        fields = tuple(meta.get_field(n) for n in ("did_not_interact", "time_spent_seconds", "id"))
+        quote = connection.ops.quote_name
+        sql = "UPDATE {} SET {} = %s, {} = %s WHERE {} = %s".format(
+            quote(meta.db_table), *(quote(f.column) for f in fields)
+        )
+        cached = _WRITE_SQL[key] = (sql, fields)
+    sql, fields = cached
+    values = (did_not_interact, seconds, pk)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql, [f.get_db_prep_save(v, connection) for f, v in zip(fields, values, strict=True)]
+        )
+
+
+_RESPONSE_INSERT_FIELDS = (
+    "id",
+    "cycle",
+    "provider",
+    "rater_department",
+    "rater_kind",
+    "rater_key",
+    "status",
+    "did_not_interact",
+    "time_spent_seconds",
+)
+_ANSWER_FIELDS = ("id", "response", "criterion", "score", "comment")
+_OPEN_ANSWER_FIELDS = ("id", "response", "question", "text")
+
+
 def _write_answers(
     *, rater: Rater, response: Response, data: StepInput, created: bool = False
 ) -> None:
@@ -366,37 +615,25 @@ def _write_answers(
         Answer.objects.filter(response=response).delete()
         OpenAnswer.objects.filter(response=response).delete()
         return
-    # A response created in this transaction has no answers yet: plain inserts.
-    upsert = {} if created else {"update_conflicts": True}
-    Answer.objects.bulk_create(
+    # A response created in this transaction has no answers yet: plain inserts. Otherwise the
+    # rows are upserted on their unique (response, criterion/question); an upsert keeps the
+    # existing row's id.
+    pk = response.pk
+    _insert(
+        Answer,
+        _ANSWER_FIELDS,
         [
-            Answer(
-                response=response,
-                criterion=criterion,
-                score=data.scores.get(criterion.pk),
-                comment=data.comments.get(criterion.pk, ""),
-            )
-            for criterion in rater.criteria
+            (uuid.uuid4(), pk, c.pk, data.scores.get(c.pk), data.comments.get(c.pk, ""))
+            for c in rater.criteria
         ],
-        **upsert,
-        **(
-            {"unique_fields": ["response", "criterion"], "update_fields": ["score", "comment"]}
-            if upsert
-            else {}
-        ),
+        upsert=None if created else (("response", "criterion"), ("score", "comment")),
     )
     if rater.questions:
-        OpenAnswer.objects.bulk_create(
-            [
-                OpenAnswer(response=response, question=q, text=data.texts.get(q.pk, ""))
-                for q in rater.questions
-            ],
-            **upsert,
-            **(
-                {"unique_fields": ["response", "question"], "update_fields": ["text"]}
-                if upsert
-                else {}
-            ),
+        _insert(
+            OpenAnswer,
+            _OPEN_ANSWER_FIELDS,
+            [(uuid.uuid4(), pk, q.pk, data.texts.get(q.pk, "")) for q in rater.questions],
+            upsert=None if created else (("response", "question"), ("text",)),
         )
 
 
@@ -418,38 +655,53 @@ def response_save_draft(
     """
     _check_open(rater)
     with transaction.atomic():
-        row = (
-            Response.objects.select_for_update(of=("self",))
-            .filter(cycle=rater.cycle, rater_key=rater.rater_key, provider=step.provider)
-            .values_list("pk", "status", "time_spent_seconds", "cycle__status")
-            .first()
+        rows = _run(
+            "locked_step", _locked_step_query, rater.cycle.pk, rater.rater_key, step.provider.pk
         )
+        row = rows[0] if rows else None
         if row is None:
             seconds = time_spent_seconds(0) if callable(time_spent_seconds) else time_spent_seconds
             response = Response(
-                cycle=rater.cycle,
+                cycle_id=rater.cycle.pk,
                 rater_key=rater.rater_key,
-                provider=step.provider,
-                rater_department_id=rater.person.department_id,
+                provider_id=step.provider.pk,
+                rater_department_id=rater.department_id,
                 rater_kind=step.kind,
                 did_not_interact=data.did_not_interact,
                 time_spent_seconds=time_bucket(seconds),
             )
-            try:
-                with transaction.atomic():
-                    response.save(force_insert=True)
-            except IntegrityError:
-                # Another tab created it a moment ago: update that one (locked) instead.
-                row = (
-                    Response.objects.select_for_update(of=("self",))
-                    .filter(cycle=rater.cycle, rater_key=rater.rater_key, provider=step.provider)
-                    .values_list("pk", "status", "time_spent_seconds", "cycle__status")
-                    .get()
-                )
-            else:
+            # One statement, no savepoint: a row another tab created a moment ago (the unique
+            # rater key + provider) makes it insert nothing, and that row is updated instead.
+            inserted = _insert(
+                Response,
+                _RESPONSE_INSERT_FIELDS,
+                [
+                    (
+                        response.pk,
+                        response.cycle_id,
+                        response.provider_id,
+                        response.rater_department_id,
+                        response.rater_kind,
+                        response.rater_key,
+                        response.status,
+                        response.did_not_interact,
+                        response.time_spent_seconds,
+                    )
+                ],
+                skip_conflicts=("cycle", "rater_key", "provider"),
+            )
+            if inserted:
                 _write_answers(rater=rater, response=response, data=data, created=True)
                 return response
-        pk, status, stored_seconds, cycle_status = row
+            (row,) = _run(
+                "locked_step",
+                _locked_step_query,
+                rater.cycle.pk,
+                rater.rater_key,
+                step.provider.pk,
+            )
+        pk, status, stored_dni, stored_seconds, cycle_status = row
+        pk = _uuid(pk)
         _check_open(rater, cycle_status)
         seconds = (
             time_spent_seconds(stored_seconds)
@@ -462,19 +714,20 @@ def response_save_draft(
                 raise StepInvalid(errors)
         response = Response(
             pk=pk,
-            cycle=rater.cycle,
+            cycle_id=rater.cycle.pk,
             rater_key=rater.rater_key,
-            provider=step.provider,
-            rater_department_id=rater.person.department_id,
+            provider_id=step.provider.pk,
+            rater_department_id=rater.department_id,
             rater_kind=step.kind,
             status=status,
             did_not_interact=data.did_not_interact,
             time_spent_seconds=time_bucket(seconds),
         )
-        Response.objects.filter(pk=pk).update(
-            did_not_interact=response.did_not_interact,
-            time_spent_seconds=response.time_spent_seconds,
-        )
+        if (bool(stored_dni), stored_seconds) != (
+            response.did_not_interact,
+            response.time_spent_seconds,
+        ):
+            _update_response(pk, response.did_not_interact, response.time_spent_seconds)
         _write_answers(rater=rater, response=response, data=data)
     return response
 
@@ -488,10 +741,7 @@ def response_submit(*, rater: Rater) -> int:
     """
     _check_open(rater)
     with transaction.atomic():
-        locked = Response.objects.select_for_update(of=("self",)).filter(
-            cycle=rater.cycle, rater_key=rater.rater_key
-        )
-        rows = list(locked.values_list(*_RESPONSE_FIELDS, "cycle__status"))
+        rows = _run("locked_responses", _locked_responses_query, rater.cycle.pk, rater.rater_key)
         for row in rows:
             _check_open(rater, row[-1])
         responses = _stored_responses(row[:-1] for row in rows)
@@ -517,15 +767,3 @@ def response_submit(*, rater: Rater) -> int:
                 Answer.objects.filter(response_id__in=with_scores).delete()
             OpenAnswer.objects.filter(response_id__in=[r.pk for r in skipped]).delete()
     return len(mine)
-
-
-def response_time_and_status(*, rater: Rater, step: Step) -> tuple[int, str | None]:
-    """The stored time spent and status of one step's response ((0, None) when none)."""
-    row = (
-        Response.objects.filter(
-            cycle=rater.cycle, rater_key=rater.rater_key, provider=step.provider
-        )
-        .values_list("time_spent_seconds", "status")
-        .first()
-    )
-    return row if row else (0, None)

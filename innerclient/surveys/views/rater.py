@@ -14,13 +14,17 @@ Every page works without JavaScript (plain forms that post and redirect); with i
 the draft as the rater types.
 """
 
+import re
 from functools import wraps
 
 from django.conf import settings
 from django.core import signing
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -145,7 +149,7 @@ def rater_view(view):
             rater = rater_load(public_id=state["p"], token=state["t"])
         except RaterLinkError as error:
             return _unavailable(request, error.reason)
-        _activate_language(request, rater.person.language)
+        _activate_language(request, rater.language)
         request.rater_state = state
         try:
             response = view(request, rater, *args, **kwargs)
@@ -205,28 +209,132 @@ def home(request, rater: Rater):
     )
 
 
-def _step_context(rater: Rater, number: int, data, status, errors, saved=False) -> dict:
-    step = rater.step(number)
+# --- the step form's criteria: rendered once per cycle and language ------------------------------
+#
+# The criteria rows (names, descriptions, 5-10 radio points each, labels) are the same for every
+# rater of a cycle; only the rater's score, comment and error change. Rendering them through the
+# template engine on every request cost more than the rest of the request, so
+# ``_criteria.html`` is rendered once per (cycle's frozen criteria and scale rules, language)
+# with a marker in each place a rater's value goes, and split into a list of fixed HTML and
+# slots. A request joins the list, filling the slots with its escaped values.
+#
+# The markers cannot come from user text: every value in the template is autoescaped, so it
+# holds no "<". The key covers everything the fixed HTML depends on: the cycle (id, criteria
+# set, created_at: its criteria are frozen while open, and only open cycles are shown), its
+# scale and justification bounds, and the active language.
+
+_SLOT = re.compile(r"<!--slot:(if|fi|val|checked):([rq]):(\d+):([\w-]*)-->")
+_FRAGMENTS: dict[tuple, tuple] = {}
+_FRAGMENTS_MAX = 256
+
+
+def _slot(kind: str, group: str, index: int, arg="") -> str:
+    return mark_safe(f"<!--slot:{kind}:{group}:{index}:{arg}-->")
+
+
+def _criteria_program(rater: Rater) -> tuple:
+    """The criteria fragment as fixed strings and (kind, group, index, arg) slots."""
+    key = (rater.criteria_key, translation.get_language())
+    program = _FRAGMENTS.get(key)
+    if program is not None:
+        return program
+    rows = []
+    for i, criterion in enumerate(rater.criteria):
+        rows.append(
+            {
+                "criterion": criterion,
+                "if_error": _slot("if", "r", i, "error"),
+                "if_comment": _slot("if", "r", i, "comment"),
+                "fi": _slot("fi", "r", i),
+                "error": _slot("val", "r", i, "error"),
+                "comment": _slot("val", "r", i, "comment"),
+                "points": [
+                    {
+                        "value": value,
+                        "extreme": rater.is_extreme(value),
+                        "checked": _slot("checked", "r", i, value),
+                    }
+                    for value in rater.scale
+                ],
+            }
+        )
+    questions = [
+        {"question": question, "text": _slot("val", "q", j, "text")}
+        for j, question in enumerate(rater.questions)
+    ]
+    html = render_to_string(
+        "surveys/rater/_criteria.html",
+        {"rows": rows, "questions": questions, "scale": rater.scale},
+    )
+    if html.endswith("\n"):
+        html = html[:-1]
+    parts = _SLOT.split(html)
+    program = []
+    open_if = False
+    for n in range(0, len(parts), 5):
+        if parts[n]:
+            program.append(parts[n])
+        if n + 1 < len(parts):
+            kind, group, index, arg = parts[n + 1 : n + 5]
+            if kind in ("if", "fi"):
+                if open_if == (kind == "if"):
+                    raise ValueError("_criteria.html: unbalanced or nested if/fi slots")
+                open_if = kind == "if"
+            program.append((kind, group, int(index), int(arg) if kind == "checked" else arg))
+    if open_if:
+        raise ValueError("_criteria.html: unbalanced if/fi slots")
+    program = tuple(program)
+    if not settings.DEBUG:  # with DEBUG, edits to the template show at once
+        if len(_FRAGMENTS) >= _FRAGMENTS_MAX:
+            _FRAGMENTS.clear()
+        _FRAGMENTS[key] = program
+    return program
+
+
+def criteria_html(rater: Rater, data, errors: dict[int, str]) -> str:
+    """The step form's criteria and open questions with the rater's values (escaped)."""
     rows = [
         {
-            "criterion": c,
             "score": data.scores.get(c.pk),
             "comment": data.comments.get(c.pk, ""),
             "error": errors.get(c.pk, ""),
         }
         for c in rater.criteria
     ]
-    questions = [{"question": q, "text": data.texts.get(q.pk, "")} for q in rater.questions]
+    questions = [{"text": data.texts.get(q.pk, "")} for q in rater.questions]
+    out = []
+    skip = False
+    for op in _criteria_program(rater):
+        if op.__class__ is str:
+            if not skip:
+                out.append(op)
+            continue
+        kind, group, index, arg = op
+        if kind == "fi":
+            skip = False
+            continue
+        if skip:
+            continue
+        item = rows[index] if group == "r" else questions[index]
+        if kind == "if":
+            skip = not item[arg]
+        elif kind == "val":
+            out.append(escape(item[arg]))
+        elif item["score"] == arg:  # "checked"
+            out.append(" checked")
+    return mark_safe("".join(out))
+
+
+def _step_context(rater: Rater, number: int, data, status, errors, saved=False) -> dict:
+    step = rater.step(number)
     scale = rater.scale
     return _page(
         rater,
         step=step,
-        rows=rows,
-        questions=questions,
+        criteria=criteria_html(rater, data, errors),
         did_not_interact=data.did_not_interact,
         status=status,
         errors=errors,
-        scale=[{"value": v, "extreme": rater.is_extreme(v)} for v in scale],
         scale_low=scale[0],
         scale_high=scale[-1],
         justify_below=rater.cycle.justify_at_or_below,
