@@ -53,6 +53,8 @@ INSTALLED_APPS = [
     "innerclient.actions",
     "innerclient.appeals",
     "innerclient.regulation",
+    "innerclient.api",
+    "innerclient.ops",
 ]
 
 MIDDLEWARE = [

@@ -22,4 +22,8 @@ urlpatterns = [
     path("r/", include(("innerclient.surveys.urls_rater", "rater"))),
     # "What we changed": action plans shown to raters (innerclient.actions).
     path("changes/", include(("innerclient.actions.urls_public", "changes"))),
+    # The REST API and its OpenAPI schema (innerclient.api).
+    path("api/", include("innerclient.api.urls")),
+    # Health and other operations endpoints (innerclient.ops).
+    path("", include("innerclient.ops.urls")),
 ]

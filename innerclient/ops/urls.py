@@ -1,0 +1,3 @@
+"""Operations endpoints: health (mounted at the site root)."""
+
+urlpatterns: list = []
