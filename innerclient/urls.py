@@ -19,9 +19,10 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("o/<slug:org_slug>/", include(("innerclient.org.urls", "org"))),
     # The rater's questionnaire: reached by a personal link, no account needed.
+    # "What we changed": action plans shown to raters (innerclient.actions). Under /r/ because
+    # the rater's cookie is scoped to that path.
+    path("r/changes/", include(("innerclient.actions.urls_public", "changes"))),
     path("r/", include(("innerclient.surveys.urls_rater", "rater"))),
-    # "What we changed": action plans shown to raters (innerclient.actions).
-    path("changes/", include(("innerclient.actions.urls_public", "changes"))),
     # The REST API and its OpenAPI schema (innerclient.api).
     path("api/", include("innerclient.api.urls")),
     # Health and other operations endpoints (innerclient.ops).
