@@ -1,9 +1,20 @@
 #!/usr/bin/env bash
-# Browser tests drive Debian's Chromium (Playwright cannot download its own browser here).
+# Debian packages the project needs from the system, installed once (quick when present):
+# - chromium: the browser tests drive Debian's Chromium (Playwright cannot download its own);
+# - Pango, HarfBuzz subsetting and fontconfig: WeasyPrint renders the PDFs with them;
+# - DejaVu fonts: Cyrillic text in PDFs and charts (no web fonts, no network at run time).
 set -euo pipefail
-if [ -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ]; then exit 0; fi
-echo "==> Installing Debian's chromium for the browser tests" >&2
+PACKAGES=(fonts-dejavu-core fontconfig libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0)
+missing=()
+if [ ! -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ]; then missing+=(chromium); fi
+for package in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$package")
+  fi
+done
+if [ ${#missing[@]} -eq 0 ]; then exit 0; fi
+echo "==> Installing Debian packages: ${missing[*]}" >&2
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 $SUDO apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium fonts-dejavu-core >/dev/null
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
