@@ -20,6 +20,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from innerclient.actions.selectors import actions_for_card
 from innerclient.core.models import Role
 from innerclient.core.permissions import Capability, org_access
 from innerclient.org.models import Department
@@ -187,6 +188,7 @@ def results_dashboard(request, org_slug, pk):
         "filters": filters,
         "query": urlencode({k: v for k, v in filters.items() if v and v != "index"}),
         "can_view_results": access.can(Capability.VIEW_RESULTS),
+        "can_print_company": access.can(Capability.VIEW_RESULTS),
         "own_department_id": own,
         "heat_body": heat_body(data.heatmap, own_department_id=own),
         **_dashboard_charts(data),
@@ -267,6 +269,9 @@ def department_card(request, org_slug, pk, department_pk):
         "can_view_results": access.can(Capability.VIEW_RESULTS),
         "can_moderate": access.role == Role.COORDINATOR,
         "is_head": access.role == Role.HEAD,
+        "actions": actions_for_card(department_id=department_pk, cycle=cycle),
+        "can_edit_actions": access.role == Role.COORDINATOR
+        or (access.role == Role.HEAD and access.membership.department_id == department_pk),
         **_card_charts(card),
     }
     return render(request, "reports/card.html", context)

@@ -152,7 +152,7 @@ def test_card_block_renders_actions_beside_their_change(org, departments, cycles
             "org": org,
             "cycle": second,
             "can_edit": True,
-            "department": departments["P"],
+            "department_id": departments["P"].pk,
         },
     )
     assert "From Q1" in html

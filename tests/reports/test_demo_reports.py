@@ -109,5 +109,5 @@ def test_demo_dashboard_query_count_does_not_grow_with_sixty_departments(
     it = world.departments["IT-SUP"]
     card = reverse("org:department_card", args=[world.org.slug, world.cycle.pk, it.pk])
     client.get(card)
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(16):  # the same on 60 departments as on the small world
         client.get(card)

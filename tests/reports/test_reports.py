@@ -320,8 +320,9 @@ def test_card_query_count_is_pinned(client, w, django_assert_num_queries):
     client.force_login(w.head_p)
     client.get(_card(w, w.p))
     # session, user, membership, cycle, department, snapshot, departments, criteria,
-    # comments (answers, open answers, moderations, questions), the header's memberships
-    with django_assert_num_queries(13):
+    # comments (answers, open answers, moderations, questions), the header's memberships,
+    # and the action plans block (earlier published cycles, their snapshots, the actions)
+    with django_assert_num_queries(16):
         assert client.get(_card(w, w.p)).status_code == 200
 
 

@@ -622,6 +622,10 @@ def cycle_publish(*, actor, cycle: Cycle) -> Cycle:
         obj=cycle,
         changes={"status": [Cycle.Status.CLOSED, Cycle.Status.PUBLISHED]},
     )
+    # Each head gets one email with a link to his card, once the publication is committed.
+    from innerclient.reports.notifications import notify_publication_enqueue
+
+    notify_publication_enqueue(cycle_id=cycle.pk)
     return cycle
 
 

@@ -28,6 +28,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from innerclient.actions.selectors import rater_has_changes
 from innerclient.surveys.models import Response
 from innerclient.surveys.questionnaire import (
     TIME_IDLE_CAP_SECONDS,
@@ -205,6 +206,9 @@ def home(request, rater: Rater):
             submitted=submitted,
             started=started,
             first_open=first_open,
+            has_changes=rater_has_changes(
+                cycle_id=rater.cycle.pk, provider_ids=[s.provider.pk for s in rater.steps]
+            ),
         ),
     )
 

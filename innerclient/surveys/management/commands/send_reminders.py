@@ -15,7 +15,7 @@ logger = logging.getLogger(__name__)
 
 
 class Command(BaseCommand):
-    help = "Send pending invitations and due reminders for all open cycles."
+    help = "Send invitations and reminders of open cycles, and action plan reminders."
 
     def add_arguments(self, parser):
         parser.add_argument("--loop", action="store_true", help="keep running")
@@ -35,6 +35,12 @@ class Command(BaseCommand):
             time.sleep(max(interval, 1))
 
     def _pass(self):
+        # Action plans' owners get their due-date reminders in the same loop.
+        from innerclient.actions.notifications import action_reminders_send
+
+        owners = action_reminders_send()
+        if owners:
+            self.stdout.write(f"action plans: {owners} reminders sent")
         for cycle_id, (invited, reminded) in notifications_pass().items():
             if invited or reminded:
                 self.stdout.write(
