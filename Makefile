@@ -1,5 +1,5 @@
 # The two commands a newcomer needs: `make run` and `make test`. Everything else is optional.
-.PHONY: run test lint format messages worker demo
+.PHONY: run test lint format messages worker demo prod-web prod-worker prod-reminders
 
 run:
 	bash scripts/run.sh
@@ -26,3 +26,19 @@ worker:
 SLUG ?= demo
 demo:
 	uv run --frozen python manage.py demo_company --slug $(SLUG)
+
+# Production processes (the Procfile's three), e.g. locally against PostgreSQL; docs/deploy.md
+# has the environment. They refuse to start without DJANGO_SECRET_KEY. Over plain HTTP on a
+# laptop also set DJANGO_SECURE_COOKIES=0, or sign-in cookies are never sent back.
+prod-web prod-worker prod-reminders: export DJANGO_DEBUG ?= 0
+
+prod-web:
+	uv run --frozen python manage.py migrate --noinput
+	uv run --frozen python manage.py collectstatic --noinput -v0
+	uv run --frozen gunicorn --config innerclient/ops/gunicorn_conf.py innerclient.wsgi:application
+
+prod-worker:
+	uv run --frozen python manage.py db_worker
+
+prod-reminders:
+	uv run --frozen python manage.py send_reminders --loop --interval 300

@@ -58,11 +58,13 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "innerclient.ops.middleware.RequestIdMiddleware",  # first: every log line has the id
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "innerclient.ops.middleware.RaterLinkThrottleMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -117,7 +119,10 @@ PASSWORD_HASHERS = [
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -177,7 +182,11 @@ INNERCLIENT_PROGRESS_REFRESH_SECONDS = int(
 MAILERS = {
     "default": {
         "BACKEND": os.environ.get(
-            "INNERCLIENT_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
+            "INNERCLIENT_EMAIL_BACKEND",
+            # Production sends real mail (SMTP); a laptop prints it (ops: check --deploy).
+            "django.core.mail.backends.console.EmailBackend"
+            if DEBUG
+            else "django.core.mail.backends.smtp.EmailBackend",
         ),
         "OPTIONS": {
             key: value
@@ -200,14 +209,87 @@ DEFAULT_FROM_EMAIL = os.environ.get("INNERCLIENT_FROM_EMAIL", "Inner Client <nor
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+# Secure cookies, the HTTPS redirect and HSTS go together: on in production, off when the
+# site is served over plain HTTP (the loopback benchmarks set DJANGO_SECURE_COOKIES=0).
 SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", not DEBUG)
+# A signed-in session lasts a working day, not Django's two weeks (coordinators see bonuses).
+SESSION_COOKIE_AGE = int(os.environ.get("DJANGO_SESSION_COOKIE_AGE", str(12 * 3600)))
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+CSRF_COOKIE_HTTPONLY = True  # pages send the token from the template (hx-headers), not JS
+CSRF_COOKIE_SAMESITE = "Lax"
+SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", SESSION_COOKIE_SECURE)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # monitors may ask the app server over plain HTTP
+SECURE_HSTS_SECONDS = int(
+    os.environ.get("DJANGO_HSTS_SECONDS", str(365 * 24 * 3600 if SESSION_COOKIE_SECURE else 0))
+)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", True)
+# Preloading puts the domain in browsers' built-in lists, which is hard to undo: the domain
+# owner decides (DJANGO_HSTS_PRELOAD=1); the deploy check's reminder is silenced meanwhile.
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", False)
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# Reverse proxies in front of the app whose X-Forwarded-For / X-Forwarded-Proto are trusted
+# (nginx on the same machine: 1). 0 means clients talk to the app server directly.
+INNERCLIENT_TRUSTED_PROXIES = int(os.environ.get("INNERCLIENT_TRUSTED_PROXIES", "0"))
+if INNERCLIENT_TRUSTED_PROXIES:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# Rater links: a client that opened this many invalid links within the window gets 429 for
+# further link attempts until the window ends (innerclient/ops/throttle.py).
+INNERCLIENT_LINK_ATTEMPTS_MAX = int(os.environ.get("INNERCLIENT_LINK_ATTEMPTS_MAX", "20"))
+INNERCLIENT_LINK_ATTEMPTS_WINDOW = int(os.environ.get("INNERCLIENT_LINK_ATTEMPTS_WINDOW", "600"))
+# /healthz: the queue is degraded when a ready task has waited this long and no worker has
+# started anything meanwhile (innerclient/ops/health.py).
+INNERCLIENT_HEALTH_QUEUE_MAX_WAIT = int(os.environ.get("INNERCLIENT_HEALTH_QUEUE_MAX_WAIT", "300"))
+
+# A cache shared by every process (the link-attempt counters): a database table in
+# production (created by migrate, innerclient/ops/models.py); process memory on a laptop,
+# where one runserver process serves everything, and in tests.
+INNERCLIENT_CACHE = os.environ.get("INNERCLIENT_CACHE", "locmem" if DEBUG else "database")
+CACHES = {
+    "default": {
+        "database": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "innerclient_cache",
+            "OPTIONS": {"MAX_ENTRIES": 20_000},
+        },
+        "locmem": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    }[INNERCLIENT_CACHE]
+}
+
+# Logs: one JSON object per line in production (INNERCLIENT_LOG_FORMAT=json), readable text
+# on a laptop. Every line carries the request id; rater links are redacted
+# (innerclient/ops/logs.py). The app's own access line replaces gunicorn's access log, which
+# would write rater links as they are.
+LOG_LEVEL = os.environ.get("DJANGO_LOG_LEVEL", "INFO")
+INNERCLIENT_LOG_FORMAT = os.environ.get("INNERCLIENT_LOG_FORMAT", "text" if DEBUG else "json")
+INNERCLIENT_ACCESS_LOG = env_bool("INNERCLIENT_ACCESS_LOG", not DEBUG)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
+    "filters": {"request": {"()": "innerclient.ops.logs.RequestContextFilter"}},
+    "formatters": {
+        "json": {"()": "innerclient.ops.logs.JsonFormatter"},
+        "text": {"()": "innerclient.ops.logs.TextFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request"],
+            "formatter": INNERCLIENT_LOG_FORMAT,
+        }
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        # Django's records go to the root handler only (its default handlers would print
+        # them a second time, unfiltered); runserver's request lines get redacted too.
+        "django": {"handlers": [], "propagate": True},
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
 }
+
+# Requests per minute per API token; 0 turns the limit off (docs/api.md).
+INNERCLIENT_API_RATE_LIMIT = int(os.environ.get("INNERCLIENT_API_RATE_LIMIT", "600"))

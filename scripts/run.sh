@@ -3,6 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
+bash scripts/ensure-chromium.sh --no-browser  # Pango and fonts for the PDFs
 PORT="${PORT:-8000}"
 uv run --frozen python manage.py migrate --noinput -v0
 uv run --frozen python manage.py demo_company --if-empty

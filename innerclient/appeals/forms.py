@@ -113,6 +113,7 @@ class BonusSchemeForm(forms.Form):
         label=_("Minimum number of raters"), min_value=3, max_value=1000
     )
     max_ci_half_width = forms.DecimalField(
+        # xgettext:no-python-format
         label=_("Maximum half-width of the 95% interval, index points"),
         min_value=Decimal("0.5"),
         max_value=Decimal("50"),

@@ -159,6 +159,7 @@ class BonusScheme(models.Model):
         validators=[MinValueValidator(3), MaxValueValidator(1000)],
     )
     max_ci_half_width = models.DecimalField(
+        # xgettext:no-python-format
         _("maximum half-width of the 95% interval, index points"),
         max_digits=4,
         decimal_places=1,

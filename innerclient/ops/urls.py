@@ -1,3 +1,9 @@
-"""Operations endpoints: health (mounted at the site root)."""
+"""Operations endpoints at the site root: the health check for monitors and load balancers."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from innerclient.ops import views
+
+urlpatterns = [
+    path("healthz", views.health_view, name="health"),
+]

@@ -49,4 +49,8 @@ urlpatterns = [
     path("", include("innerclient.appeals.urls")),
     # The Regulation document (innerclient.regulation)
     path("", include("innerclient.regulation.urls")),
+    # Background jobs and their failures (innerclient.ops)
+    path("", include("innerclient.ops.urls_org")),
+    # API tokens for integrations (innerclient.api)
+    path("", include("innerclient.api.urls_org")),
 ]

@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from innerclient.core.audit import audit_record
 from innerclient.core.models import Job, Role
@@ -104,7 +105,8 @@ def card_archive_build(*, archive_id: int) -> None:
         archive.filename = filename
         archive.cards = len(departments)
         archive.save(update_fields=["content", "filename", "cards"])
-        return [_("%(n)d cards") % {"n": len(departments)}]
+        count = len(departments)
+        return [ngettext("%(n)d card", "%(n)d cards", count) % {"n": count}]
 
     job_run(job_id=archive.job_id, work=work)
 

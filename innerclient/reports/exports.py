@@ -68,7 +68,9 @@ def dashboard_workbook(data: DashboardData, *, organization) -> Workbook:
             _("Division"),
             value_header,
             _("Index"),
+            # xgettext:no-python-format
             _("95% interval, from"),
+            # xgettext:no-python-format
             _("95% interval, to"),
             _("Adjusted"),
             _("Raters"),
@@ -194,7 +196,9 @@ def card_workbook(card: CardData, *, organization) -> Workbook:
         rows += [
             [_("Official index"), _round(card.official_value)],
             [_("Index"), _round(card.index)],
+            # xgettext:no-python-format
             [_("95% interval, from"), _round(card.ci_low)],
+            # xgettext:no-python-format
             [_("95% interval, to"), _round(card.ci_high)],
             [_("Adjusted"), _round(card.adjusted)],
             [_("Rank"), f"{card.rank} / {card.ranked}" if card.rank else None],

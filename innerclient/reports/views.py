@@ -81,7 +81,7 @@ def _int(value: str | None) -> int | None:
 
 
 def _not_published(request, access, cycle):
-    context = {"access": access, "org": access.organization, "nav": "cycles", "cycle": cycle}
+    context = {"access": access, "org": access.organization, "nav": "results", "cycle": cycle}
     return render(request, "reports/not_published.html", context)
 
 
@@ -181,7 +181,7 @@ def results_dashboard(request, org_slug, pk):
     context = {
         "access": access,
         "org": access.organization,
-        "nav": "cycles",
+        "nav": "results",
         "cycle": cycle,
         "snapshot": snapshot,
         "data": data,
@@ -260,7 +260,7 @@ def department_card(request, org_slug, pk, department_pk):
     context = {
         "access": access,
         "org": access.organization,
-        "nav": "cycles",
+        "nav": "results",
         "cycle": cycle,
         "snapshot": snapshot,
         "card": card,
@@ -308,7 +308,7 @@ def my_card(request, org_slug):
     context = {
         "access": access,
         "org": access.organization,
-        "nav": "home",
+        "nav": "results",
         "cycle": cycle,
         "is_head": access.role == Role.HEAD,
     }

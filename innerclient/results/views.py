@@ -61,7 +61,7 @@ def _problem_rows(snapshot: ResultSnapshot, names: dict[int, str], criteria: lis
 def cycle_results(request, org_slug, pk):
     access = org_access(request, org_slug, Capability.VIEW_RESULTS)
     cycle = _cycle(access, pk)
-    context = {"access": access, "org": access.organization, "nav": "cycles", "cycle": cycle}
+    context = {"access": access, "org": access.organization, "nav": "results", "cycle": cycle}
     if not cycle_results_visible(cycle):
         return render(request, "results/not_published.html", context)
     snapshot = _snapshot(request, cycle)
@@ -148,7 +148,7 @@ def department_result(request, org_slug, pk, department_pk):
     context = {
         "access": access,
         "org": access.organization,
-        "nav": "cycles",
+        "nav": "results",
         "cycle": cycle,
         "snapshot": snapshot,
         "department_name": names.get(code, "?"),
@@ -253,7 +253,7 @@ def methodology(request, org_slug):
     context = {
         **selectors.methodology_context(access.organization),
         "access": access,
-        "nav": "methodology",
+        "nav": "regulation",
         "form": form,
     }
     return render(request, "results/methodology.html", context)

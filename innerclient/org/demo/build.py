@@ -230,6 +230,12 @@ def step_results(ctx: DemoContext) -> None:
         results_compute(actor=ctx.actor, cycle=cycle, reason="Demo: past cycle")
 
 
+def step_actions(ctx: DemoContext) -> None:
+    from innerclient.actions.demo import demo_actions
+
+    demo_actions(ctx.organization, actor=ctx.actor)
+
+
 STEPS: tuple[Step, ...] = (
     Step("organization", step_organization),
     Step("structure", step_structure),
@@ -239,6 +245,7 @@ STEPS: tuple[Step, ...] = (
     Step("interaction_map", step_interaction_map),
     Step("cycles", step_cycles),  # four past published cycles with planted effects
     Step("results", step_results),  # their results, computed as publication would
+    Step("actions", step_actions),  # a few action plans made from those results
 )
 
 

@@ -69,7 +69,9 @@ class Command(BaseCommand):
         started = time.monotonic()
         try:
             steps = tuple(
-                s for s in STEPS if not (no_cycles and s.name in (CYCLES_STEP, "results"))
+                s
+                for s in STEPS
+                if not (no_cycles and s.name in (CYCLES_STEP, "results", "actions"))
             )
             ctx = demo_build(config, steps=steps)
         except ValueError as error:
