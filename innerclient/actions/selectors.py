@@ -327,7 +327,9 @@ def _when(cycle: Cycle) -> datetime:
     return cycle.published_at or cycle.opened_at or cycle.created_at
 
 
-def actions_for_card(*, department_id: int, cycle: Cycle) -> list[dict]:
+def actions_for_card(
+    *, department_id: int, cycle: Cycle, snapshot: ResultSnapshot | None = None
+) -> list[dict]:
     """The department's actions made from ``cycle`` and earlier published cycles (and those
     made by hand while one of them was the latest), for the department card.
 
@@ -361,7 +363,8 @@ def actions_for_card(*, department_id: int, cycle: Cycle) -> list[dict]:
     if not actions:
         return []
     today = timezone.localdate()
-    snapshots: dict[int, ResultSnapshot | None] = {}
+    # The card has the cycle's snapshot already (its payload is large): reuse it.
+    snapshots: dict[int, ResultSnapshot | None] = {cycle.pk: snapshot} if snapshot else {}
 
     def snapshot_of(c: Cycle) -> ResultSnapshot | None:
         if c.pk not in snapshots:

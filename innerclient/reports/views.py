@@ -269,7 +269,7 @@ def department_card(request, org_slug, pk, department_pk):
         "can_view_results": access.can(Capability.VIEW_RESULTS),
         "can_moderate": access.role == Role.COORDINATOR,
         "is_head": access.role == Role.HEAD,
-        "actions": actions_for_card(department_id=department_pk, cycle=cycle),
+        "actions": actions_for_card(department_id=department_pk, cycle=cycle, snapshot=snapshot),
         "can_edit_actions": access.role == Role.COORDINATOR
         or (access.role == Role.HEAD and access.membership.department_id == department_pk),
         **_card_charts(card),

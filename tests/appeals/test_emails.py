@@ -17,6 +17,13 @@ def world(org):
     return appeals_world(org)
 
 
+def _speaks(world, user, language):
+    """Give ``user`` a person record in the organization, which sets his email language."""
+    from tests.factories import PersonFactory
+
+    PersonFactory(department=world.provider, email=user.email, language=language)
+
+
 def _file(world, capture, **kwargs):
     with capture(execute=True):
         return appeal_file(
@@ -72,6 +79,7 @@ def test_without_a_committee_the_coordinators_are_told_but_not_the_filer(
 def test_the_email_about_a_comment_does_not_quote_it(
     smtp, world, django_capture_on_commit_callbacks
 ):
+    _speaks(world, world.coordinator, "en")
     _file(
         world,
         django_capture_on_commit_callbacks,
@@ -87,6 +95,7 @@ def test_the_email_about_a_comment_does_not_quote_it(
 def test_the_appellant_hears_the_decision_and_its_reason(
     smtp, world, django_capture_on_commit_callbacks
 ):
+    _speaks(world, world.head, "en")
     appeal = appeal_file(
         actor=world.head,
         cycle=world.cycle,
@@ -124,7 +133,7 @@ def test_a_rejection_reaches_the_head_in_russian(smtp, world, django_capture_on_
     [message] = smtp.to(head.email)
     assert message.message["Content-Language"] == "ru"
     assert "Оценка честная." in message.text
-    assert f"#{appeal.pk}" in message.subject
+    assert message.subject == f"Апелляция № {appeal.pk} отклонена"
     assert "version 2" not in message.text
 
 
