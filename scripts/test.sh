@@ -29,12 +29,18 @@ except Exception as error:
 PY
 }
 
+# Two workers (one per CPU of the CI machine); a test file stays on one worker, so a module's
+# demo company is built once. PYTEST_WORKERS=0 runs in one process.
+WORKERS="${PYTEST_WORKERS:-2}"
+XDIST=()
+if [ "$WORKERS" != "0" ]; then XDIST=(-n "$WORKERS" --dist loadfile); fi
+
 echo "==> Test suite on SQLite"
-DATABASE_URL="sqlite:///$(pwd)/data/test.sqlite3" uv run --frozen pytest "$@"
+DATABASE_URL="sqlite:///$(pwd)/data/test.sqlite3" uv run --frozen pytest "${XDIST[@]}" "$@"
 
 if pg_reachable; then
   echo "==> Test suite on PostgreSQL ($PG_URL)"
-  DATABASE_URL="$PG_URL" uv run --frozen pytest "$@"
+  DATABASE_URL="$PG_URL" uv run --frozen pytest "${XDIST[@]}" "$@"
 elif [ "${CI:-}" = "true" ]; then
   echo "PostgreSQL is required under CI=true and is unreachable at $PG_URL" >&2
   exit 1
