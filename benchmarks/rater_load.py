@@ -345,8 +345,10 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def server_start(args, scratch: Path, env: dict) -> tuple[subprocess.Popen, str, Path]:
-    port = free_port()
+def server_start(
+    args, scratch: Path, env: dict, port: int | None = None, wait: float = 120
+) -> tuple[subprocess.Popen, str, Path]:
+    port = port or free_port()  # crash_test.py restarts the server on the same port
     errors = scratch / "gunicorn.log"
     command = [
         str(GUNICORN),
@@ -371,7 +373,7 @@ def server_start(args, scratch: Path, env: dict) -> tuple[subprocess.Popen, str,
     base_url = f"http://127.0.0.1:{port}"
     import httpx
 
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + wait
     while True:
         if process.poll() is not None:
             raise RuntimeError(f"gunicorn exited with {process.returncode}: {errors.read_text()}")
@@ -382,7 +384,7 @@ def server_start(args, scratch: Path, env: dict) -> tuple[subprocess.Popen, str,
             pass
         if time.monotonic() > deadline:
             server_stop(process)
-            raise RuntimeError("gunicorn did not answer within 30 s")
+            raise RuntimeError(f"gunicorn did not answer within {wait:.0f} s")
         time.sleep(0.2)
 
 
