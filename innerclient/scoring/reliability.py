@@ -57,19 +57,34 @@ def icc(x: ArrayLike) -> dict[str, float]:
     ss_total = float(((arr - grand) ** 2).sum())
     ss_rows = float(k * ((row_means - grand) ** 2).sum())
     ss_cols = float(n * ((col_means - grand) ** 2).sum())
+    # Sums of squares that are zero up to rounding are zero: otherwise a table without
+    # variation (every target rated alike) gives 1e-17 / 1e-33 and an "ICC" of 1e16.
+    tiny = 1e-12 * max(ss_total, float((arr**2).sum()), 1.0)
+    ss_total, ss_rows, ss_cols = (v if abs(v) > tiny else 0.0 for v in (ss_total, ss_rows, ss_cols))
+    ss_within, ss_error = (
+        v if abs(v) > tiny else 0.0 for v in (ss_total - ss_rows, ss_total - ss_rows - ss_cols)
+    )
     bms = ss_rows / (n - 1)
     jms = ss_cols / (k - 1)
-    wms = (ss_total - ss_rows) / (n * (k - 1))
-    ems = (ss_total - ss_rows - ss_cols) / ((n - 1) * (k - 1))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return {
-            "ICC1": float(np.divide(bms - wms, bms + (k - 1) * wms)),
-            "ICC2": float(np.divide(bms - ems, bms + (k - 1) * ems + k * (jms - ems) / n)),
-            "ICC3": float(np.divide(bms - ems, bms + (k - 1) * ems)),
-            "ICC1k": float(np.divide(bms - wms, bms)),
-            "ICC2k": float(np.divide(bms - ems, bms + (jms - ems) / n)),
-            "ICC3k": float(np.divide(bms - ems, bms)),
-        }
+    wms = ss_within / (n * (k - 1))
+    ems = ss_error / ((n - 1) * (k - 1))
+    # A denominator that is zero up to rounding makes the coefficient undefined (nan), not
+    # a rounding artefact of 1e16.
+    scale = max(abs(bms), abs(jms), abs(wms), abs(ems))
+
+    def ratio(numerator: float, denominator: float) -> float:
+        if abs(denominator) <= 1e-12 * scale:
+            return float("nan")
+        return float(numerator / denominator)
+
+    return {
+        "ICC1": ratio(bms - wms, bms + (k - 1) * wms),
+        "ICC2": ratio(bms - ems, bms + (k - 1) * ems + k * (jms - ems) / n),
+        "ICC3": ratio(bms - ems, bms + (k - 1) * ems),
+        "ICC1k": ratio(bms - wms, bms),
+        "ICC2k": ratio(bms - ems, bms + (jms - ems) / n),
+        "ICC3k": ratio(bms - ems, bms),
+    }
 
 
 def _delta_squared(
@@ -128,16 +143,7 @@ def krippendorff_alpha(x: ArrayLike, level: Level | str = "interval") -> float:
     codes = np.searchsorted(values, data.T[present.T])
     counts = np.zeros((data.shape[1], len(values)))
     np.add.at(counts, (unit_index, codes), 1.0)
-    weighted = counts / (m_u - 1)[:, None]
-    coincidence = weighted.T @ counts - np.diag(weighted.sum(axis=0))
-    n_c = coincidence.sum(axis=1)
-    n = n_c.sum()
-    delta2 = _delta_squared(values, n_c, level)
-    observed = float((coincidence * delta2).sum())
-    expected = float((np.outer(n_c, n_c) * delta2).sum())
-    if expected == 0:
-        return float("nan")
-    return float(1.0 - (n - 1) * observed / expected)
+    return krippendorff_alpha_counts(counts, values, level)
 
 
 def krippendorff_alpha_counts(

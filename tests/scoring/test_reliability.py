@@ -193,3 +193,12 @@ def test_cronbach_alpha_matches_pingouin_and_hand_formula(x):
 def test_cronbach_alpha_drops_incomplete_respondents():
     x = np.vstack([SHROUT_FLEISS.astype(float), [np.nan, 1, 2, 3]])
     assert cronbach_alpha(x) == pytest.approx(cronbach_alpha(SHROUT_FLEISS))
+
+
+def test_icc_of_a_table_without_variation_between_targets_is_undefined_not_huge():
+    """Every target rated alike: the mean squares are zero up to rounding, and each ICC is
+    0 / 0 (nan), never a rounding artefact such as 1e16."""
+    x = np.array([[1.1, 2.3, 3.7]] * 5)
+    values = icc(x)
+    assert all(np.isnan(v) or abs(v) <= 1 for v in values.values()), values
+    assert np.isnan(values["ICC3k"])
