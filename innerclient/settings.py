@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "innerclient.regulation",
     "innerclient.api",
     "innerclient.ops",
+    "innerclient.backup",
 ]
 
 MIDDLEWARE = [
