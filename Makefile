@@ -20,7 +20,7 @@ messages:
 	uv run --frozen python manage.py compilemessages -i ".venv" -i "data"
 
 worker:
-	uv run --frozen python manage.py db_worker
+	uv run --frozen python manage.py run_worker
 
 # Load the demo company (again) under the given slug: make demo SLUG=demo2
 SLUG ?= demo
@@ -38,7 +38,7 @@ prod-web:
 	uv run --frozen gunicorn --config innerclient/ops/gunicorn_conf.py innerclient.wsgi:application
 
 prod-worker:
-	uv run --frozen python manage.py db_worker
+	uv run --frozen python manage.py run_worker
 
 prod-reminders:
 	uv run --frozen python manage.py send_reminders --loop --interval 300

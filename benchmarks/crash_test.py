@@ -11,20 +11,27 @@ Issue 6, point 3. Reuses ``rater_load.py`` (world, rater client, server start/st
    answer (connection refused or reset) retries the same request, as a browser resubmits;
 3. checks the database: each acknowledged submission stored once as posted, no duplicates,
    every acknowledged step save of the draft raters stored with its answers, 0 session rows;
-4. starts ``manage.py db_worker`` against a loopback SMTP server (aiosmtpd, throttled so the
-   batch takes a few seconds) to send the cycle's invitations (enqueued by ``cycle_open``),
-   SIGKILLs the worker mid-batch, restarts it with the production recovery beside it
-   (``send_reminders --loop``, Procfile), and checks that everyone got exactly one invitation.
-   Claims expire after ``notifications.CLAIM_DURATION`` (5 minutes, no setting): the worker
-   processes started here patch it to ``--claim-seconds`` before running the command.
+4. starts ``manage.py run_worker`` (the Procfile's worker) against a loopback SMTP server
+   (aiosmtpd, throttled so the batch takes a few seconds) to send the cycle's invitations
+   (enqueued by ``cycle_open``), SIGKILLs the worker mid-batch, restarts it with the
+   production sweep beside it (``send_reminders --loop``, Procfile), and checks that everyone
+   got exactly one invitation and that the killed task was recovered (failed and retried,
+   innerclient/ops/worker.py), not left RUNNING. The processes started here run with
+   ``INNERCLIENT_EMAIL_CLAIM_SECONDS=--claim-seconds`` (claims of a killed sender expire) and
+   ``INNERCLIENT_WORKER_LOST_AFTER=--lost-after`` (a worker silent that long is dead);
+5. imports ``--import-people`` people through the services (a background apply: a job and a
+   task), starts ``run_worker``, SIGKILLs it ``--import-kill-after`` seconds into the apply,
+   checks that none of the import's rows is in the database (the apply is one transaction),
+   restarts the worker, and checks that recovery re-ran the apply: every person present once,
+   one audit row per person, the job done, no task left RUNNING.
 
 Usage::
 
     .venv/bin/python benchmarks/crash_test.py [--db postgres|sqlite] [--raters 240]
-        [--concurrency 16] [--kill-at 0.4] [--json FILE]
+        [--concurrency 16] [--kill-at 0.4] [--import-people 20000] [--json FILE]
 
-Exit status 1 on any lost, duplicated or altered submission, lost draft, or duplicated or
-missing invitation email.
+Exit status 1 on any lost, duplicated or altered submission, lost draft, duplicated or
+missing invitation email, half-applied, missing or duplicated import row, or task stranded.
 """
 
 from __future__ import annotations
@@ -68,17 +75,7 @@ rater_load.PG_DATABASE = "crash_rater"  # private database: read by pg_database 
 START_SECONDS = 120  # gunicorn start-up on a loaded CI machine
 RETRY_SECONDS = 150  # how long a client keeps retrying a request that got no answer
 
-# Runs a management command with the claim duration shortened (no setting exists for it).
-LAUNCHER = """
-import sys
-from datetime import timedelta
-import django
-django.setup()
-from innerclient.surveys import notifications
-notifications.CLAIM_DURATION = timedelta(seconds=float(sys.argv[1]))
-from django.core.management import execute_from_command_line
-execute_from_command_line(["manage.py", *sys.argv[2:]])
-"""
+WORKER_ARGS = ["run_worker", "--no-startup-delay", "--interval", "0.2", "--no-reload"]
 
 
 class CrashWorker(Worker):
@@ -306,8 +303,12 @@ class Mailbox:
 
 def command_start(args, env: dict, scratch: Path, name: str, *command: str) -> subprocess.Popen:
     out = (scratch / f"{name}.log").open("ab")
+    env = env | {
+        "INNERCLIENT_EMAIL_CLAIM_SECONDS": str(args.claim_seconds),
+        "INNERCLIENT_WORKER_LOST_AFTER": str(args.lost_after),
+    }
     return subprocess.Popen(
-        [sys.executable, "-c", LAUNCHER, str(args.claim_seconds), *command],
+        [sys.executable, "manage.py", *command],
         cwd=ROOT,
         env=env,
         stdin=subprocess.DEVNULL,
@@ -333,12 +334,11 @@ def worker_phase(args, scratch: Path, env: dict, cycle_id: int) -> dict:
         "INNERCLIENT_SMTP_HOST": "127.0.0.1",
         "INNERCLIENT_SMTP_PORT": str(controller.port),
     }
-    worker_args = ["db_worker", "--no-startup-delay", "--interval", "0.2", "--no-reload"]
     processes = []
     try:
         queued = DBTaskResult.objects.filter(status="READY").count()
         start = time.monotonic()
-        worker = command_start(args, env, scratch, "db_worker", *worker_args)
+        worker = command_start(args, env, scratch, "worker", *WORKER_ARGS)
         processes.append(worker)
         deadline = time.monotonic() + 60
         while mailbox.total() < len(emails) * args.kill_at and time.monotonic() < deadline:
@@ -346,16 +346,21 @@ def worker_phase(args, scratch: Path, env: dict, cycle_id: int) -> dict:
         at_kill = mailbox.total()
         os.killpg(worker.pid, signal.SIGKILL)
         worker.wait()
-        log(f"db_worker killed after {at_kill} of {len(emails)} invitations")
+        log(f"worker killed after {at_kill} of {len(emails)} invitations")
         time.sleep(args.down_seconds)
-        # Restarted worker, and the production sweep beside it (Procfile: reminders): the
-        # killed task stays RUNNING in django_tasks_db and is never retried by itself.
-        processes.append(command_start(args, env, scratch, "db_worker2", *worker_args))
+        # Restarted worker, and the production sweep beside it (Procfile: reminders). The
+        # worker recovers the killed task once its heartbeat is --lost-after old, and the
+        # retry sends only what nobody claimed; the sweep sends the rest once the killed
+        # sender's claims expire.
+        processes.append(command_start(args, env, scratch, "worker2", *WORKER_ARGS))
         sweep = ["send_reminders", "--loop", "--interval", "1"]
         processes.append(command_start(args, env, scratch, "sweep", *sweep))
-        deadline = time.monotonic() + args.claim_seconds + 60
+        deadline = time.monotonic() + args.claim_seconds + args.lost_after + 60
+        running = DBTaskResult.objects.filter(status="RUNNING")
         while time.monotonic() < deadline and (
-            invitations.filter(invited_at__isnull=True).exists() or mailbox.total() < len(emails)
+            invitations.filter(invited_at__isnull=True).exists()
+            or mailbox.total() < len(emails)
+            or running.exists()
         ):
             time.sleep(0.2)
         time.sleep(1.5)  # one more sweep: a late duplicate would show up now
@@ -385,12 +390,147 @@ def worker_phase(args, scratch: Path, env: dict, cycle_id: int) -> dict:
     }
 
 
+# --- the import phase -----------------------------------------------------------------------------
+
+
+def _csv(rows: list[list[str]]) -> bytes:
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    csv.writer(buffer, delimiter=";", lineterminator="\r\n").writerows(rows)
+    return buffer.getvalue().encode()
+
+
+def import_start(people: int) -> dict:
+    """An organization with departments, and a people import handed to the worker."""
+    from django.contrib.auth.models import User
+
+    from innerclient.core.models import Organization
+    from innerclient.org.importing import pipeline
+    from innerclient.org.models import DataImport
+
+    organization = Organization.objects.create(name="Crash import", slug="crash-import")
+    actor = User.objects.create_user("crash-import@example.com", password=secrets.token_hex(8))
+
+    def upload(kind: str, content: bytes) -> DataImport:
+        table = pipeline.read_upload(content=content, filename=f"{kind}.csv")
+        data_import = pipeline.data_import_create(
+            actor=actor,
+            organization=organization,
+            kind=kind,
+            filename=f"{kind}.csv",
+            content=content,
+            table=table,
+        )
+        # Checked here, in this process: the worker's part under test is the apply.
+        data_import = pipeline.data_import_validate(data_import_id=data_import.pk)
+        assert data_import.status == DataImport.Status.PREVIEW, data_import.preview["errors"][:3]
+        return pipeline.data_import_start_apply(actor=actor, data_import=data_import, options={})
+
+    departments = 50
+    rows = [["Код подразделения", "Наименование", "Родительское подразделение"]]
+    rows += [["D000", "Головной офис", ""]]
+    rows += [[f"D{i:03d}", f"Подразделение {i}", "D000"] for i in range(1, departments)]
+    assert upload("departments", _csv(rows)).status == DataImport.Status.APPLIED
+    rows = [["ФИО", "Эл. почта", "Код подразделения", "Должность", "Руководитель"]]
+    rows += [
+        [f"Сотрудник Номер {i}", f"crash.{i}@example.com", f"D{i % departments:03d}", "", ""]
+        for i in range(people)
+    ]
+    data_import = upload("people", _csv(rows))
+    assert data_import.status == DataImport.Status.APPLYING, "not a background import"
+    return {"organization": organization.pk, "import": data_import.pk, "job": data_import.job_id}
+
+
+def import_phase(args, scratch: Path, env: dict) -> dict:
+    from django.db.models import Count
+    from django_tasks_db.models import DBTaskResult
+
+    from innerclient.core.models import AuditEntry, Job
+    from innerclient.ops.models import TaskRecovery
+    from innerclient.org.models import DataImport, Person
+
+    clock = time.monotonic()
+    ids = import_start(args.import_people)
+    log(f"import of {args.import_people} people queued in {time.monotonic() - clock:.1f} s")
+    people = Person.objects.filter(organization_id=ids["organization"])
+    audit = AuditEntry.objects.filter(organization_id=ids["organization"], action="person.create")
+    job = Job.objects.filter(pk=ids["job"])
+    data_import = DataImport.objects.filter(pk=ids["import"])
+    processes = []
+    try:
+        start = time.monotonic()
+        worker = command_start(args, env, scratch, "import_worker", *WORKER_ARGS)
+        processes.append(worker)
+        deadline = time.monotonic() + START_SECONDS
+        while job.get().status == Job.Status.QUEUED and time.monotonic() < deadline:
+            time.sleep(0.02)
+        started = time.monotonic()
+        time.sleep(args.import_kill_after)
+        status_at_kill = data_import.get().status
+        job_at_kill = job.get().status
+        os.killpg(worker.pid, signal.SIGKILL)
+        worker.wait()
+        rows_after_kill = people.count()
+        audit_after_kill = audit.count()
+        stranded_after_kill = DBTaskResult.objects.filter(status="RUNNING").count()
+        log(
+            f"worker killed {time.monotonic() - started:.1f} s into the apply "
+            f"(import {status_at_kill}): {rows_after_kill} rows in the database"
+        )
+        time.sleep(args.down_seconds)
+        restarted = time.monotonic()
+        processes.append(command_start(args, env, scratch, "import_worker2", *WORKER_ARGS))
+        deadline = time.monotonic() + START_SECONDS + args.lost_after + 120
+        while job.get().status not in (Job.Status.DONE, Job.Status.FAILED) and (
+            time.monotonic() < deadline
+        ):
+            time.sleep(0.1)
+        recovered_in = time.monotonic() - restarted
+        seconds = time.monotonic() - start
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+                try:
+                    process.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    os.killpg(process.pid, signal.SIGKILL)
+                    process.wait()
+    rows_final = people.count()
+    emails = people.values("email").annotate(n=Count("id"))
+    final_job = job.get()
+    return {
+        "people": args.import_people,
+        "status_at_kill": status_at_kill,
+        "killed_mid_apply": status_at_kill == DataImport.Status.APPLYING
+        and job_at_kill == Job.Status.RUNNING,
+        "rows_after_kill": rows_after_kill,
+        "audit_rows_after_kill": audit_after_kill,
+        "tasks_running_after_kill": stranded_after_kill,
+        "rows_final": rows_final,
+        "missing": args.import_people - emails.count(),
+        "duplicated": sum(1 for row in emails if row["n"] > 1),
+        "audit_rows_final": audit.count(),
+        "job_status": final_job.status,
+        "job_messages": final_job.messages,
+        "import_status": data_import.get().status,
+        "recoveries": list(
+            TaskRecovery.objects.order_by("created_at").values("task_path", "attempt", "outcome")
+        ),
+        "recovered_in_s": recovered_in,
+        "seconds": seconds,
+    }
+
+
 # --- the run --------------------------------------------------------------------------------------
 
 
 def run(args) -> dict:
     scratch = Path(tempfile.mkdtemp(prefix=f"innerclient-crash-{args.db}-"))
     if args.db == "postgres":
+        rater_load.PG_DATABASE = args.pg_database
         database_url = pg_database("create")
     else:
         database_url = f"sqlite:///{scratch / 'crash.sqlite3'}"
@@ -426,6 +566,14 @@ def run(args) -> dict:
         result = {"backend": args.db, "raters": rater_phase(args, scratch, env, cycle_id, plans)}
         connections.close_all()
         result["emails"] = worker_phase(args, scratch, env, cycle_id)
+        connections.close_all()
+        result["imports"] = import_phase(args, scratch, env)
+        from django_tasks_db.models import DBTaskResult
+
+        from innerclient.ops.models import TaskRecovery
+
+        result["tasks_stranded_running"] = DBTaskResult.objects.filter(status="RUNNING").count()
+        result["recovered_tasks"] = TaskRecovery.objects.filter(outcome="retried").count()
         return result
     finally:
         connections.close_all()
@@ -435,7 +583,7 @@ def run(args) -> dict:
 
 
 def summary(result: dict) -> dict:
-    r, e = result["raters"], result["emails"]
+    r, e, i = result["raters"], result["emails"], result["imports"]
     return {
         "throughput_req_s": round(r["requests_per_s"], 1),
         "submissions_per_s": round(r["submissions_per_s"], 2),
@@ -456,12 +604,26 @@ def summary(result: dict) -> dict:
         "emails_expected": e["invitations"],
         "emails_missing": e["missing"] + e["not_marked_invited"],
         "emails_duplicated": e["duplicated"],
+        "imports_rows_expected": i["people"],
+        "imports_killed_mid_apply": i["killed_mid_apply"],
+        "imports_rows_after_kill": i["rows_after_kill"],
+        "imports_rows_final": i["rows_final"],
+        "imports_missing": i["missing"],
+        "imports_duplicated": i["duplicated"],
+        "imports_audit_rows_extra": i["audit_rows_final"] - i["people"],
+        "imports_job_done": i["job_status"] == "done",
+        "imports_recovered_in_s": round(i["recovered_in_s"], 1),
+        "tasks_stranded_running": result["tasks_stranded_running"],
+        "recovered_tasks": result["recovered_tasks"],
     }
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", choices=["postgres", "sqlite"], default="postgres")
+    parser.add_argument(
+        "--pg-database", default="crash_rater", help="scratch database (created and dropped)"
+    )
     parser.add_argument("--raters", type=int, default=240)
     parser.add_argument("--concurrency", type=int, default=16, help="client threads")
     parser.add_argument("--workers", type=int, default=3, help="gunicorn worker processes")
@@ -472,7 +634,16 @@ def main() -> int:
     parser.add_argument("--kill-at", type=float, default=0.4, help="share done at the kill")
     parser.add_argument("--kills", type=int, default=1, help="server kills during the run")
     parser.add_argument("--down-seconds", type=float, default=1.0)
-    parser.add_argument("--claim-seconds", type=float, default=3.0, help="CLAIM_DURATION")
+    parser.add_argument(
+        "--claim-seconds", type=float, default=3.0, help="INNERCLIENT_EMAIL_CLAIM_SECONDS"
+    )
+    parser.add_argument(
+        "--lost-after", type=float, default=3.0, help="INNERCLIENT_WORKER_LOST_AFTER"
+    )
+    parser.add_argument("--import-people", type=int, default=20000, help="rows of the import")
+    parser.add_argument(
+        "--import-kill-after", type=float, default=1.5, help="seconds into the apply"
+    )
     parser.add_argument("--smtp-delay", type=float, default=0.02, help="per recipient, s")
     parser.add_argument("--max-seconds", type=float, default=240)
     parser.add_argument("--json", type=Path, help="also write the results here")
@@ -485,7 +656,7 @@ def main() -> int:
     print(json.dumps(result, indent=2, default=str), file=sys.stderr)
     print(
         f"\nCrash test ({args.db}): {args.raters} raters, {args.concurrency} clients, "
-        f"{figures['kills']} server kill(s), 1 worker kill, {os.cpu_count()} CPUs"
+        f"{figures['kills']} server kill(s), 2 worker kills, {os.cpu_count()} CPUs"
     )
     for key, value in figures.items():
         print(f"  {key:28} {value}")
@@ -499,8 +670,14 @@ def main() -> int:
         "drafts_lost",
         "emails_missing",
         "emails_duplicated",
+        "imports_rows_after_kill",
+        "imports_missing",
+        "imports_duplicated",
+        "imports_audit_rows_extra",
+        "tasks_stranded_running",
     ]
-    return 1 if any(figures[key] for key in bad) else 0
+    good = ["imports_killed_mid_apply", "imports_job_done"]
+    return 1 if any(figures[key] for key in bad) or not all(figures[k] for k in good) else 0
 
 
 if __name__ == "__main__":

@@ -294,3 +294,11 @@ LOGGING = {
 
 # Requests per minute per API token; 0 turns the limit off (docs/api.md).
 INNERCLIENT_API_RATE_LIMIT = int(os.environ.get("INNERCLIENT_API_RATE_LIMIT", "600"))
+
+# --- Background worker (innerclient/ops/worker.py) ---------------------------------------------
+# A worker (manage.py run_worker) whose heartbeat is older than this many seconds is taken for
+# dead: the task it was running is marked failed and retried (docs/worker.md).
+INNERCLIENT_WORKER_LOST_AFTER = float(os.environ.get("INNERCLIENT_WORKER_LOST_AFTER", "60"))
+# An invitation or reminder claimed by a sender is free again after this many seconds, so the
+# rows of a sender that crashed are picked up by the next pass (surveys/notifications.py).
+INNERCLIENT_EMAIL_CLAIM_SECONDS = float(os.environ.get("INNERCLIENT_EMAIL_CLAIM_SECONDS", "300"))

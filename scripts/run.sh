@@ -8,7 +8,7 @@ PORT="${PORT:-8000}"
 uv run --frozen python manage.py migrate --noinput -v0
 uv run --frozen python manage.py demo_company --if-empty
 # The background worker runs imports of large files; it stops with the server.
-uv run --frozen python manage.py db_worker --no-startup-delay >data/worker.log 2>&1 &
+uv run --frozen python manage.py run_worker --no-startup-delay >data/worker.log 2>&1 &
 WORKER_PID=$!
 # Invitations and reminders of open cycles: one pass every 5 minutes.
 uv run --frozen python manage.py send_reminders --loop --interval 300 >data/reminders.log 2>&1 &

@@ -7,8 +7,12 @@ down or stuck. A worker busy with one long task while others wait is degraded to
 that time, which is worth knowing. An idle queue (nothing ready) is healthy however long
 ago the last task ran.
 
-Only ages are reported, never counts or task names: the page is public, and the number of
-invitation emails or imports says something about an organization.
+Only ages are reported, never counts of tasks or task names: the page is public, and the
+number of invitation emails or imports says something about an organization. About the workers
+(``manage.py run_worker``, innerclient/ops/worker.py) it reports how many published a heartbeat
+within ``INNERCLIENT_WORKER_LOST_AFTER`` seconds (``workers_alive``) and the age of the latest
+heartbeat, which say nothing about any organization; they do not change the status, which
+judges the queue by what it does.
 """
 
 import logging
@@ -20,6 +24,8 @@ from django.db import connection
 from django.db.models import Max
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult, get_date_max
+
+from innerclient.ops.worker import workers_state
 
 logger = logging.getLogger(__name__)
 
@@ -58,8 +64,14 @@ def check_queue() -> Check:
         "oldest_ready_seconds": None,
         "last_started_seconds": None,
         "max_wait_seconds": max_wait,
+        "workers_alive": 0,
+        "last_heartbeat_seconds": None,
     }
     try:
+        workers = workers_state()
+        details["workers_alive"] = workers.alive
+        if workers.last_seen is not None:
+            details["last_heartbeat_seconds"] = _seconds_since(workers.last_seen)
         oldest = (
             DBTaskResult.objects.ready().order_by("enqueued_at").values("enqueued_at", "run_after")
         ).first()

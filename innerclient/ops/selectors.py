@@ -18,6 +18,7 @@ from django_tasks_db.compat import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 from innerclient.core.models import Job, Organization
+from innerclient.ops.models import TaskRecovery
 
 # Task keyword → the model whose row gives the organization (and, when it has one, the job
 # whose page already shows the failure).
@@ -133,6 +134,13 @@ def organization_failed_tasks(organization: Organization) -> list[FailedTask]:
     since = timezone.now() - datetime.timedelta(days=FAILED_TASKS_DAYS)
     results = list(
         DBTaskResult.objects.filter(status=TaskResultStatus.FAILED, enqueued_at__gte=since)
+        # A run cut short by a dead worker and retried is not a failure to show: the retry
+        # is a task of its own, listed if it fails.
+        .exclude(
+            pk__in=TaskRecovery.objects.filter(outcome=TaskRecovery.Outcome.RETRIED).values(
+                "task_id"
+            )
+        )
         .order_by("-enqueued_at")
         .only(
             "task_path",

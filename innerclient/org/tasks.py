@@ -1,7 +1,10 @@
 """Background work for imports too large to check or apply inside a request.
 
 Tasks take ids, never objects, and are safe to run twice: each one first looks at the
-import's status and does nothing if another run already finished the work.
+import's status and does nothing if another run already finished the work. That is what lets
+the worker's recovery (innerclient/ops/worker.py) run one again when the worker running it
+died: the apply is one transaction, so a killed run left nothing of the file behind, and the
+import is still "applying" (or "checking") for the retry to pick up.
 """
 
 from django.tasks import task

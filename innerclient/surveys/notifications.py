@@ -5,9 +5,9 @@ person per cycle). Sending is at-least-once but never concurrent: a sender claim
 with a conditional UPDATE that also re-checks that the row still needs the message
 (``claimed_until`` free *and* not yet invited / not yet reminded for this due point), so two
 workers — the db_worker, ``manage.py send_reminders``, a coordinator's "send reminder now" —
-never send the same message twice. A claim expires after ``CLAIM_DURATION``, so a crashed
-worker's rows are picked up by the next pass; rows are claimed in small chunks so a slow SMTP
-server cannot outlive the claim.
+never send the same message twice. A claim expires after ``INNERCLIENT_EMAIL_CLAIM_SECONDS``
+(default 300), so a crashed worker's rows are picked up by the next pass; rows are claimed in
+small chunks so a slow SMTP server cannot outlive the claim.
 
 Reminder cadence (per cycle): ``reminder_days_after_open`` days after opening, and
 ``reminder_days_before_deadline`` days before the deadline (at 09:00 local time); at most
@@ -38,7 +38,6 @@ from innerclient.surveys.tokens import link_token
 
 logger = logging.getLogger(__name__)
 
-CLAIM_DURATION = timedelta(minutes=5)
 CHUNK = 25
 # "Send reminder now" skips whoever got an invitation or a reminder this recently: a double
 # click, or two coordinators pressing the button, must not mean two emails.
@@ -202,14 +201,19 @@ def _worker_id() -> str:
     return f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
 
 
+def claim_duration() -> timedelta:
+    return timedelta(seconds=float(settings.INNERCLIENT_EMAIL_CLAIM_SECONDS))
+
+
 def _claim(pks: list[int], *, condition: Q, worker: str) -> list[int]:
     """Claim each row with one conditional UPDATE; return the ones this worker got."""
     clock = timezone.now()  # claims use the real clock even when ``now`` is simulated
     free = Q(claimed_until__isnull=True) | Q(claimed_until__lt=clock)
+    until = clock + claim_duration()
     claimed = []
     for pk in pks:
         if Invitation.objects.filter(free, condition, pk=pk).update(
-            claimed_by=worker, claimed_until=clock + CLAIM_DURATION
+            claimed_by=worker, claimed_until=until
         ):
             claimed.append(pk)
     return claimed

@@ -52,6 +52,8 @@ def test_health_is_ok_for_an_anonymous_monitor(client):
         "oldest_ready_seconds": None,
         "last_started_seconds": None,
         "max_wait_seconds": 300,
+        "workers_alive": 0,
+        "last_heartbeat_seconds": None,
     }
     assert "no-cache" in response["Cache-Control"] or "max-age=0" in response["Cache-Control"]
 
@@ -121,9 +123,29 @@ def test_health_reveals_no_counts_or_task_names(client):
         "oldest_ready_seconds": 900,
         "last_started_seconds": None,
         "max_wait_seconds": 300,
+        "workers_alive": 0,
+        "last_heartbeat_seconds": None,
     }
     text = response.content.decode()
     assert "invitation" not in text and "cycle" not in text
+
+
+def test_health_counts_the_workers_with_a_fresh_heartbeat(client, frozen_now):
+    from innerclient.ops.models import WorkerHeartbeat
+
+    for name, age in [("a", 2), ("b", 30), ("gone", 600)]:
+        WorkerHeartbeat.objects.create(
+            worker_id=name,
+            hostname="host",
+            pid=1,
+            started_at=frozen_now - datetime.timedelta(hours=1),
+            last_seen=frozen_now - datetime.timedelta(seconds=age),
+        )
+    queue = client.get(reverse("health")).json()["checks"]["queue"]
+    assert queue["status"] == "ok"
+    assert queue["workers_alive"] == 2  # INNERCLIENT_WORKER_LOST_AFTER: 60 s
+    assert queue["last_heartbeat_seconds"] == 2
+    assert "host" not in json.dumps(queue)
 
 
 def test_health_answers_503_when_the_database_is_down(tmp_path):
