@@ -60,6 +60,10 @@ class RequestContextFilter(logging.Filter):
         return True
 
 
+# One encoder for every line: json.dumps with options builds a new one per call.
+_JSON = json.JSONEncoder(ensure_ascii=False, default=str)
+
+
 class JsonFormatter(logging.Formatter):
     """One JSON object per line: time, level, logger, message, request_id, method, path,
     status, duration_ms, and the traceback as ``exception`` when there is one."""
@@ -79,7 +83,7 @@ class JsonFormatter(logging.Formatter):
         }
         if record.exc_text or record.exc_info:
             entry["exception"] = record.exc_text or self.formatException(record.exc_info)
-        return json.dumps(entry, ensure_ascii=False, default=str)
+        return _JSON.encode(entry)
 
 
 class TextFormatter(logging.Formatter):

@@ -5,8 +5,8 @@ Both are plain middleware so that no view has to know about them (settings.MIDDL
 
 import logging
 import re
+import secrets
 import time
-import uuid
 
 from django.conf import settings
 from django.shortcuts import render
@@ -18,16 +18,19 @@ from innerclient.ops.rater_paths import is_link_attempt, redact_path
 access_log = logging.getLogger("innerclient.request")
 
 HEADER = "X-Request-ID"
+_HEADER_META = "HTTP_X_REQUEST_ID"
 # An id from the proxy (nginx's $request_id) is kept when it is a short, plain token, so one
 # id follows the request through both logs; anything else is replaced, never echoed.
 _SAFE_ID = re.compile(r"[A-Za-z0-9._-]{8,64}")
 
 
 def _request_id(request) -> str:
-    incoming = request.headers.get(HEADER, "")
+    # META, not request.headers: the latter builds a dict of every header on first use.
+    incoming = request.META.get(_HEADER_META, "")
     if _SAFE_ID.fullmatch(incoming):
         return incoming
-    return uuid.uuid4().hex
+    # 128 random bits as 32 hex digits, like uuid4().hex but a third of its cost.
+    return secrets.token_hex(16)
 
 
 class RequestIdMiddleware:
@@ -40,24 +43,25 @@ class RequestIdMiddleware:
     def __call__(self, request):
         started = time.perf_counter()
         request.request_id = _request_id(request)
+        path = redact_path(request.path)
         # Not reset on the way out: Django logs 4xx/5xx responses ("Not Found: …") after
         # the middleware has returned. The context is cleared when the response is closed
         # (request_finished, innerclient/ops/apps.py) and replaced by the next request.
         current_request.set(
-            RequestContext(
-                request_id=request.request_id,
-                method=request.method,
-                path=redact_path(request.path),
-            )
+            RequestContext(request_id=request.request_id, method=request.method, path=path)
         )
         response = self.get_response(request)
         response[HEADER] = request.request_id
-        if settings.INNERCLIENT_ACCESS_LOG and not _quiet(request, response):
+        if (
+            settings.INNERCLIENT_ACCESS_LOG
+            and access_log.isEnabledFor(logging.INFO)
+            and not _quiet(request, response)
+        ):
             duration_ms = round((time.perf_counter() - started) * 1000, 1)
             access_log.info(
                 "%s %s %s",
                 request.method,
-                redact_path(request.path),
+                path,
                 response.status_code,
                 extra={"status": response.status_code, "duration_ms": duration_ms},
             )

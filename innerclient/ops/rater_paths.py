@@ -12,8 +12,10 @@ import re
 PREFIX = "/r/"
 REDACTED = "/r/…"
 
-# Keep in step with innerclient/surveys/urls_rater.py (tests/ops/test_logging.py checks it).
-_TOKEN_FREE = re.compile(r"/r/(?:step/\d+/(?:autosave/)?|summary/|submit/|done/)?")
+# Keep in step with innerclient/surveys/urls_rater.py and the rater's "what we changed" page
+# (innerclient/actions/urls_public.py, under /r/changes/ for the cookie's sake);
+# tests/ops/test_logging.py checks it.
+_TOKEN_FREE = re.compile(r"/r/(?:step/\d+/(?:autosave/)?|summary/|submit/|done/|changes/)?")
 # A path inside free text: up to whitespace, a quote or the end of an HTML attribute.
 _IN_TEXT = re.compile(r"/r/[^\s\"'<>]*")
 

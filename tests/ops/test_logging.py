@@ -126,7 +126,8 @@ def test_token_free_rater_pages_are_logged_as_they_are(client, log_lines):
 
 
 def test_only_the_personal_link_and_unknown_rater_paths_are_link_attempts():
-    """Keeps rater_paths in step with innerclient/surveys/urls_rater.py."""
+    """Keeps rater_paths in step with innerclient/surveys/urls_rater.py and the rater's
+    "what we changed" page under /r/changes/."""
     for name, args in [
         ("rater:home", []),
         ("rater:step", [3]),
@@ -134,6 +135,7 @@ def test_only_the_personal_link_and_unknown_rater_paths_are_link_attempts():
         ("rater:summary", []),
         ("rater:submit", []),
         ("rater:done", []),
+        ("changes:for_rater", []),
     ]:
         assert not is_link_attempt(reverse(name, args=args)), name
     assert is_link_attempt(reverse("rater:start", args=[uuid.uuid4(), "tok"]))

@@ -83,6 +83,7 @@ def test_a_rater_who_already_opened_his_link_continues_from_a_refused_network(wo
     assert attacker.get(BAD).status_code == 429
     assert colleague.get(reverse("rater:home")).status_code == 200
     assert colleague.get(reverse("rater:step", args=[1])).status_code == 200
+    assert colleague.get(reverse("changes:for_rater")).status_code == 200
     # The personal link itself waits for the window like any link attempt from there.
     assert colleague.get(world.url()).status_code == 429
 
