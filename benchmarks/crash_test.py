@@ -318,6 +318,18 @@ def command_start(args, env: dict, scratch: Path, name: str, *command: str) -> s
     )
 
 
+def processes_stop(processes: list[subprocess.Popen], *, timeout: float) -> None:
+    """SIGTERM (a clean stop: the worker removes its heartbeat), then SIGKILL after timeout."""
+    for process in processes:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+
+
 def worker_phase(args, scratch: Path, env: dict, cycle_id: int) -> dict:
     from aiosmtpd.controller import Controller
     from django_tasks_db.models import DBTaskResult
@@ -366,14 +378,7 @@ def worker_phase(args, scratch: Path, env: dict, cycle_id: int) -> dict:
         time.sleep(1.5)  # one more sweep: a late duplicate would show up now
         seconds = time.monotonic() - start
     finally:
-        for process in processes:
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGTERM)
-                try:
-                    process.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    os.killpg(process.pid, signal.SIGKILL)
-                    process.wait()
+        processes_stop(processes, timeout=10)
         controller.stop()
     received = mailbox.recipients
     return {
@@ -490,14 +495,7 @@ def import_phase(args, scratch: Path, env: dict) -> dict:
         recovered_in = time.monotonic() - restarted
         seconds = time.monotonic() - start
     finally:
-        for process in processes:
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGTERM)
-                try:
-                    process.wait(timeout=30)
-                except subprocess.TimeoutExpired:
-                    os.killpg(process.pid, signal.SIGKILL)
-                    process.wait()
+        processes_stop(processes, timeout=30)
     rows_final = people.count()
     emails = people.values("email").annotate(n=Count("id"))
     final_job = job.get()

@@ -176,6 +176,13 @@ def _members(path: Path) -> dict[str, bytes]:
         return {name: archive.read(name) for name in archive.namelist()}
 
 
+def _zipped(members: dict[str, bytes], path: Path) -> Path:
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return path
+
+
 def test_every_model_is_archived_or_left_out_for_a_stated_reason():
     assert scope.unlisted_models() == []
 
@@ -281,10 +288,7 @@ def test_a_damaged_archive_is_refused_and_nothing_is_written(world, org, tmp_pat
     members = _members(path)
     name = table_file("surveys.answer")
     members[name] = members[name].replace(b'"score": 2', b'"score": 5', 1)
-    damaged = tmp_path / "damaged.zip"
-    with zipfile.ZipFile(damaged, "w") as archive:
-        for member, data in members.items():
-            archive.writestr(member, data)
+    damaged = _zipped(members, tmp_path / "damaged.zip")
 
     with pytest.raises(ArchiveError, match="does not match its checksum"):
         organization_restore(path=damaged)
@@ -308,10 +312,7 @@ def test_an_archive_of_another_schema_is_refused(world, org, tmp_path):
     manifest = json.loads(members[MANIFEST])
     manifest["schema"]["surveys"].append("0099_from_the_future")
     members[MANIFEST] = json.dumps(manifest).encode()
-    newer = tmp_path / "newer.zip"
-    with zipfile.ZipFile(newer, "w") as archive:
-        for member, data in members.items():
-            archive.writestr(member, data)
+    newer = _zipped(members, tmp_path / "newer.zip")
     with pytest.raises(ArchiveError, match="another version of the database schema"):
         organization_restore(path=newer)
     assert not Organization.objects.filter(pk=org.pk).exists()

@@ -204,15 +204,22 @@ def test_after_the_last_attempt_the_job_and_the_import_fail_visibly(org, backgro
     assert Person.objects.filter(organization=org).count() == 0
 
 
-def test_an_email_task_that_must_not_run_twice_is_failed_not_retried(org):
-    cycle = make_cycle(organization=org, status="published")
+def _stranded_cycle_task(cycle, task_path: str) -> DBTaskResult:
+    """A task about the cycle, claimed ten minutes ago by a worker with no heartbeat."""
     stranded = DBTaskResult.objects.create(
         args_kwargs={"args": [], "kwargs": {"cycle_id": cycle.pk}},
-        task_path="innerclient.reports.notifications.notify_publication_task",
+        task_path=task_path,
         backend_name="default",
         run_after=timezone.now(),
     )
     _claim(stranded, "node-1-111-dead", ago=600)
+    return stranded
+
+
+def test_an_email_task_that_must_not_run_twice_is_failed_not_retried(org, settings):
+    settings.LANGUAGE_CODE = "en"  # a cycle's task has no language of its own: the site's
+    cycle = make_cycle(organization=org, status="published")
+    _stranded_cycle_task(cycle, "innerclient.reports.notifications.notify_publication_task")
 
     (recovery,) = worker.tasks_recover()
 
@@ -227,13 +234,7 @@ def test_an_email_task_that_must_not_run_twice_is_failed_not_retried(org):
 def test_a_retried_email_task_is_not_listed_as_failed(org, settings):
     settings.TASKS = DB_BACKEND
     cycle = make_cycle(organization=org, status="open")
-    stranded = DBTaskResult.objects.create(
-        args_kwargs={"args": [], "kwargs": {"cycle_id": cycle.pk}},
-        task_path="innerclient.surveys.notifications.invitations_send_task",
-        backend_name="default",
-        run_after=timezone.now(),
-    )
-    _claim(stranded, "node-1-111-dead", ago=600)
+    _stranded_cycle_task(cycle, "innerclient.surveys.notifications.invitations_send_task")
 
     (recovery,) = worker.tasks_recover()
 
