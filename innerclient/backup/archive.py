@@ -39,8 +39,9 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.core import serializers
 from django.core.management.color import no_style
+from django.core.serializers.base import DeserializationError
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db import DatabaseError, DataError, IntegrityError, connection, transaction
 from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -397,7 +398,7 @@ def organization_restore(
                         "accounts_matched": summary.users_matched,
                     },
                 )
-        except IntegrityError as error:
+        except (IntegrityError, DataError, DeserializationError) as error:
             raise ArchiveError(
                 _("The archive's rows do not fit together (%(error)s); nothing was restored.")
                 % {"error": error}
