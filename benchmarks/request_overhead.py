@@ -43,7 +43,6 @@ the ``as configured`` variant instead of the tables. PostgreSQL: ``$BENCH_POSTGR
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import io
 import json
 import os
@@ -55,49 +54,20 @@ import tempfile
 import time
 import timeit
 from pathlib import Path
-from urllib.parse import urlsplit
 
-ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import rater_load
+from rater_load import ROOT, build_world, pg_admin_url, pg_database, postgres_reachable
+
+# A private database: rater_load's pg_database reads the name at call time.
+rater_load.PG_DATABASE = os.environ.get("BENCH_OVERHEAD_DB", "bench_request_overhead")
 OPS_MIDDLEWARE = (
     "innerclient.ops.middleware.RequestIdMiddleware",
     "innerclient.ops.middleware.RaterLinkThrottleMiddleware",
 )
 PAGES = ("login", "step", "start")
 VARIANTS = ("as configured", "access log off", "no ops middleware", "no health check")
-
-
-def _rater_load_module():
-    spec = importlib.util.spec_from_file_location("rater_load", ROOT / "benchmarks/rater_load.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def pg_admin_url() -> str:
-    url = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432")
-    return urlsplit(url)._replace(path="/postgres").geturl()
-
-
-def pg_database(action: str) -> str:
-    import psycopg
-
-    name = os.environ.get("BENCH_OVERHEAD_DB", "bench_request_overhead")
-    admin = pg_admin_url()
-    with psycopg.connect(admin, autocommit=True, connect_timeout=5) as connection:
-        connection.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        if action == "create":
-            connection.execute(f"CREATE DATABASE {name}")
-    return urlsplit(admin)._replace(path=f"/{name}").geturl()
-
-
-def postgres_reachable() -> bool:
-    try:
-        import psycopg
-
-        with psycopg.connect(pg_admin_url(), connect_timeout=3):
-            return True
-    except Exception:
-        return False
 
 
 # --- the WSGI loop --------------------------------------------------------------------------------
@@ -260,7 +230,7 @@ def run_backend(args) -> dict:
         call_command("migrate", verbosity=0)
         # DEBUG off serves {% static %} through the manifest (as in rater_load.py).
         call_command("collectstatic", verbosity=0, interactive=False)
-        _cycle_id, plans = _rater_load_module().build_world(4)
+        _cycle_id, plans = build_world(4)
         connections.close_all()
 
         full = _handler(list(settings.MIDDLEWARE))
