@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "innerclient.api",
     "innerclient.ops",
     "innerclient.backup",
+    "innerclient.demo",
 ]
 
 MIDDLEWARE = [
