@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "innerclient.actions",
     "innerclient.appeals",
     "innerclient.regulation",
+    "innerclient.workflow",
     "innerclient.api",
     "innerclient.ops",
     "innerclient.backup",
