@@ -1,8 +1,8 @@
 """Settings for Inner Client, read from the environment.
 
 Defaults work on a laptop: SQLite in WAL mode under ``data/``, console email, DEBUG on.
-Production sets ``DJANGO_DEBUG=0``, ``DJANGO_SECRET_KEY``, ``DATABASE_URL`` and
-``DJANGO_ALLOWED_HOSTS``.
+Production sets ``DJANGO_DEBUG=0``, ``DJANGO_SECRET_KEY``, ``INNERCLIENT_LINK_KEY``,
+``INNERCLIENT_RATER_KEY``, ``DATABASE_URL`` and ``DJANGO_ALLOWED_HOSTS``.
 """
 
 import os
@@ -10,6 +10,8 @@ from pathlib import Path
 
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
+
+from innerclient.ops import keys as installation_keys
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -26,11 +28,18 @@ def env_list(name: str, default: str) -> list[str]:
 
 
 DEBUG = env_bool("DJANGO_DEBUG", True)
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
-if not SECRET_KEY:
-    if not DEBUG:
-        raise RuntimeError("DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off")
-    SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production"
+DATA_DIR = Path(os.environ.get("INNERCLIENT_DATA_DIR", BASE_DIR / "data"))
+
+# The secret key and the two rater keys (docs/anonymity.md): production sets all three in the
+# environment and refuses to start without the rater keys, or with one derived from the secret
+# key; a laptop generates the missing ones once into DATA_DIR/keys.json (innerclient/ops/keys.py).
+_loaded, INNERCLIENT_KEYS_FROM_FILE = installation_keys.load(
+    environ=os.environ, data_dir=DATA_DIR, debug=DEBUG
+)
+SECRET_KEY = _loaded[installation_keys.SECRET]
+INNERCLIENT_LINK_KEY = _loaded[installation_keys.LINK]
+INNERCLIENT_RATER_KEY = _loaded[installation_keys.RATER]
+INNERCLIENT_KEYS_FILE = str(DATA_DIR / installation_keys.FILE_NAME)
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", "")
@@ -93,7 +102,6 @@ TEMPLATES = [
     },
 ]
 
-DATA_DIR = Path(os.environ.get("INNERCLIENT_DATA_DIR", BASE_DIR / "data"))
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL", f"sqlite:///{DATA_DIR / 'innerclient.sqlite3'}"),
@@ -167,11 +175,6 @@ IMPORT_MAX_UPLOAD_BYTES = int(
 )
 DATA_UPLOAD_MAX_MEMORY_SIZE = IMPORT_MAX_UPLOAD_BYTES + 2**20
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 2**20
-
-# Keys for rater links and pseudonymous rater keys (docs/anonymity.md); derived from
-# SECRET_KEY when unset. Production sets both, kept apart from database backups.
-INNERCLIENT_LINK_KEY = os.environ.get("INNERCLIENT_LINK_KEY", "")
-INNERCLIENT_RATER_KEY = os.environ.get("INNERCLIENT_RATER_KEY", "")
 
 # The address raters' links point to (emails are read outside the app).
 INNERCLIENT_SITE_URL = os.environ.get("INNERCLIENT_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
