@@ -6,6 +6,7 @@ Production sets ``DJANGO_DEBUG=0``, ``DJANGO_SECRET_KEY``, ``INNERCLIENT_LINK_KE
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -51,6 +52,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "axes",
     "django_htmx",
     "django_tasks_db",
     "innerclient.core",
@@ -80,6 +82,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last: turns a locked-out sign-in into the sign-in page with the reason (accounts/lockout.py).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "innerclient.urls"
@@ -135,6 +139,27 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Staff sign-in: axes refuses an account from an address after too many wrong passwords
+# (innerclient/accounts/lockout.py); the model backend then checks the password.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("INNERCLIENT_SIGNIN_ATTEMPTS_MAX", "5"))
+AXES_COOLOFF_TIME = timedelta(
+    minutes=float(os.environ.get("INNERCLIENT_SIGNIN_LOCKOUT_MINUTES", "15"))
+)
+# Per account *and* address: a guesser locks himself out, not the account for its owner, and
+# one person's typos behind an office NAT do not lock out his colleagues.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_USERNAME_CALLABLE = "innerclient.accounts.lockout.username_from_request"
+AXES_CLIENT_IP_CALLABLE = "innerclient.ops.throttle.client_ip"  # INNERCLIENT_TRUSTED_PROXIES
+AXES_LOCKOUT_CALLABLE = "innerclient.accounts.lockout.lockout_response"
+# The wait counts from the last counted failure; attempts while locked do not extend it.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_RESET_ON_SUCCESS = True  # a right password forgets the earlier typos
+AXES_DISABLE_ACCESS_LOG = True  # no table of every successful sign-in with address and browser
+AXES_VERBOSE = False
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -292,6 +317,8 @@ LOGGING = {
         # them a second time, unfiltered); runserver's request lines get redacted too.
         "django": {"handlers": [], "propagate": True},
         "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        # One warning per failed sign-in (names and addresses masked) is enough; not its steps.
+        "axes": {"level": "WARNING"},
     },
 }
 

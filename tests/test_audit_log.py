@@ -148,6 +148,9 @@ REALISTIC: dict[str, dict] = {
     "membership.create": {"user": "new@x.ru", "role": "analyst"},
     "membership.update": {"role": ["analyst", "coordinator"], "department": ["", "FIN"]},
     "user.create": {"username": "new@x.ru"},
+    "signin.failed": {"address": "203.0.113.7", "failures": 3},
+    "signin.locked": {"address": "203.0.113.7", "failures": 5, "minutes": 15},
+    "signin.unlock": {"username": "olga@x.ru", "attempts_cleared": 1},
 }
 
 
