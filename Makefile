@@ -28,7 +28,8 @@ demo:
 	uv run --frozen python manage.py demo_company --slug $(SLUG)
 
 # Production processes (the Procfile's three), e.g. locally against PostgreSQL; docs/deploy.md
-# has the environment. They refuse to start without DJANGO_SECRET_KEY. Over plain HTTP on a
+# has the environment. They refuse to start without DJANGO_SECRET_KEY, INNERCLIENT_LINK_KEY and
+# INNERCLIENT_RATER_KEY (each its own random value). Over plain HTTP on a
 # laptop also set DJANGO_SECURE_COOKIES=0, or sign-in cookies are never sent back.
 prod-web prod-worker prod-reminders: export DJANGO_DEBUG ?= 0
 

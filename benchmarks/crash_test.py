@@ -537,6 +537,8 @@ def run(args) -> dict:
         "INNERCLIENT_DATA_DIR": str(scratch),
         "DJANGO_DEBUG": "0",
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(40),
+        "INNERCLIENT_LINK_KEY": secrets.token_urlsafe(32),
+        "INNERCLIENT_RATER_KEY": secrets.token_urlsafe(32),
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
         "DJANGO_SECURE_COOKIES": "0",
         "DJANGO_LOG_LEVEL": "WARNING",

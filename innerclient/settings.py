@@ -1,15 +1,18 @@
 """Settings for Inner Client, read from the environment.
 
 Defaults work on a laptop: SQLite in WAL mode under ``data/``, console email, DEBUG on.
-Production sets ``DJANGO_DEBUG=0``, ``DJANGO_SECRET_KEY``, ``DATABASE_URL`` and
-``DJANGO_ALLOWED_HOSTS``.
+Production sets ``DJANGO_DEBUG=0``, ``DJANGO_SECRET_KEY``, ``INNERCLIENT_LINK_KEY``,
+``INNERCLIENT_RATER_KEY``, ``DATABASE_URL`` and ``DJANGO_ALLOWED_HOSTS``.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
+
+from innerclient.ops import keys as installation_keys
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -26,11 +29,18 @@ def env_list(name: str, default: str) -> list[str]:
 
 
 DEBUG = env_bool("DJANGO_DEBUG", True)
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
-if not SECRET_KEY:
-    if not DEBUG:
-        raise RuntimeError("DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off")
-    SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production"
+DATA_DIR = Path(os.environ.get("INNERCLIENT_DATA_DIR", BASE_DIR / "data"))
+
+# The secret key and the two rater keys (docs/anonymity.md): production sets all three in the
+# environment and refuses to start without the rater keys, or with one derived from the secret
+# key; a laptop generates the missing ones once into DATA_DIR/keys.json (innerclient/ops/keys.py).
+_loaded, INNERCLIENT_KEYS_FROM_FILE = installation_keys.load(
+    environ=os.environ, data_dir=DATA_DIR, debug=DEBUG
+)
+SECRET_KEY = _loaded[installation_keys.SECRET]
+INNERCLIENT_LINK_KEY = _loaded[installation_keys.LINK]
+INNERCLIENT_RATER_KEY = _loaded[installation_keys.RATER]
+INNERCLIENT_KEYS_FILE = str(DATA_DIR / installation_keys.FILE_NAME)
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", "")
@@ -42,6 +52,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "axes",
     "django_htmx",
     "django_tasks_db",
     "innerclient.core",
@@ -73,6 +84,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last: turns a locked-out sign-in into the sign-in page with the reason (accounts/lockout.py).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "innerclient.urls"
@@ -95,7 +108,6 @@ TEMPLATES = [
     },
 ]
 
-DATA_DIR = Path(os.environ.get("INNERCLIENT_DATA_DIR", BASE_DIR / "data"))
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL", f"sqlite:///{DATA_DIR / 'innerclient.sqlite3'}"),
@@ -129,6 +141,27 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Staff sign-in: axes refuses an account from an address after too many wrong passwords
+# (innerclient/accounts/lockout.py); the model backend then checks the password.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("INNERCLIENT_SIGNIN_ATTEMPTS_MAX", "5"))
+AXES_COOLOFF_TIME = timedelta(
+    minutes=float(os.environ.get("INNERCLIENT_SIGNIN_LOCKOUT_MINUTES", "15"))
+)
+# Per account *and* address: a guesser locks himself out, not the account for its owner, and
+# one person's typos behind an office NAT do not lock out his colleagues.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_USERNAME_CALLABLE = "innerclient.accounts.lockout.username_from_request"
+AXES_CLIENT_IP_CALLABLE = "innerclient.ops.throttle.client_ip"  # INNERCLIENT_TRUSTED_PROXIES
+AXES_LOCKOUT_CALLABLE = "innerclient.accounts.lockout.lockout_response"
+# The wait counts from the last counted failure; attempts while locked do not extend it.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_RESET_ON_SUCCESS = True  # a right password forgets the earlier typos
+AXES_DISABLE_ACCESS_LOG = True  # no table of every successful sign-in with address and browser
+AXES_VERBOSE = False
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -169,11 +202,6 @@ IMPORT_MAX_UPLOAD_BYTES = int(
 )
 DATA_UPLOAD_MAX_MEMORY_SIZE = IMPORT_MAX_UPLOAD_BYTES + 2**20
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 2**20
-
-# Keys for rater links and pseudonymous rater keys (docs/anonymity.md); derived from
-# SECRET_KEY when unset. Production sets both, kept apart from database backups.
-INNERCLIENT_LINK_KEY = os.environ.get("INNERCLIENT_LINK_KEY", "")
-INNERCLIENT_RATER_KEY = os.environ.get("INNERCLIENT_RATER_KEY", "")
 
 # The address raters' links point to (emails are read outside the app).
 INNERCLIENT_SITE_URL = os.environ.get("INNERCLIENT_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
@@ -291,6 +319,8 @@ LOGGING = {
         # them a second time, unfiltered); runserver's request lines get redacted too.
         "django": {"handlers": [], "propagate": True},
         "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        # One warning per failed sign-in (names and addresses masked) is enough; not its steps.
+        "axes": {"level": "WARNING"},
     },
 }
 

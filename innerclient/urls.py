@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from innerclient.accounts.forms import SignInForm
+from innerclient.accounts.views import SignInView
 from innerclient.core import views as core_views
 
 # Everything under /o/<org_slug>/, in one namespace ``org``; each view resolves the organization
@@ -34,13 +34,7 @@ urlpatterns = [
     path("", core_views.home, name="home"),
     path("organizations/", core_views.organization_list, name="organization_list"),
     path("organizations/new/", core_views.organization_create_view, name="organization_create"),
-    path(
-        "accounts/login/",
-        auth_views.LoginView.as_view(
-            authentication_form=SignInForm, redirect_authenticated_user=True
-        ),
-        name="login",
-    ),
+    path("accounts/login/", SignInView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("o/<slug:org_slug>/", include((org_patterns, "org"))),

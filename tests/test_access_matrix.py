@@ -42,6 +42,7 @@ ORG_RULES: dict[str, Rule] = {
     "org:audit_log": Rule(COORD),
     "org:member_list": Rule(COORD),
     "org:member_edit": Rule(COORD, objects=(("pk", "membership"),)),
+    "org:member_unlock": Rule(COORD, objects=(("pk", "membership"),)),
     "org:department_tree": Rule(ALL),
     "org:department_detail": Rule(ALL, objects=(("pk", "department"),)),
     "org:department_set_active": Rule(COORD, method="post", objects=(("pk", "department"),)),

@@ -30,3 +30,14 @@ def test_wrong_password_shows_an_error(page, live_server, org, make_member):
     user = make_member(org, Role.EMPLOYEE)
     sign_in(page, live_server, user.username, password="wrong-password")
     expect(page.locator("[role=alert]")).to_be_visible()
+
+
+def test_five_wrong_passwords_lock_the_sign_in_with_a_message(page, live_server, org, make_member):
+    user = make_member(org, Role.ANALYST)
+    for _ in range(5):
+        sign_in(page, live_server, user.username, password="wrong-password")
+    sign_in(page, live_server, user.username)
+    expect(page.locator("[data-testid=signin-locked]")).to_contain_text(
+        "Слишком много неудачных попыток; попробуйте снова через 15 минут"
+    )
+    expect(page.locator("#id_password")).to_be_visible()

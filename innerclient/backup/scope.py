@@ -55,6 +55,10 @@ NOT_ARCHIVED: dict[str, str] = {
     "auth.permission": "derived from the code by migrate",
     "contenttypes.contenttype": "derived from the code by migrate",
     "sessions.session": "sign-in sessions belong to the installation, not to the company",
+    "axes.accessattempt": "sign-in attempts are not part of an organization's archive",
+    "axes.accessattemptexpiration": "sign-in attempts are not part of an organization's archive",
+    "axes.accessfailurelog": "sign-in attempts are not part of an organization's archive",
+    "axes.accesslog": "sign-in attempts are not part of an organization's archive",
     "django_tasks_database.dbtaskresult": (
         "the task queue of this installation; queued work refers to its ids and keys"
     ),

@@ -77,6 +77,7 @@ def audit_log(request, org_slug):
         {
             "org": access.organization,
             "page": page,
+            "rows": selectors.audit_rows(page),
             "action": request.GET.get("action", ""),
             "nav": "audit",
         },

@@ -92,7 +92,7 @@ class RaterLinkThrottleMiddleware:
             return self.get_response(request)
         client = throttle.client_key(request)
         retry_after = throttle.blocked_for(client)
-        if retry_after:
+        if retry_after and not throttle.is_valid_link(request.path):
             return _too_many_attempts(request, retry_after)
         response = self.get_response(request)
         if response.status_code == 404:

@@ -8,9 +8,12 @@ the cache (a database table in production) holds no IP addresses.
 
 The window is fixed: it starts at a client's first failure and lasts
 ``INNERCLIENT_LINK_ATTEMPTS_WINDOW`` seconds; at ``INNERCLIENT_LINK_ATTEMPTS_MAX`` failures
-inside it, link attempts from that client are refused until it ends. Counting is not atomic
-across processes (get, then set): two simultaneous failures may count as one, which only
-makes the limit a little softer and never blocks anyone early.
+inside it, *invalid* link attempts from that client are refused until it ends. A link whose
+signature checks out is never refused (``is_valid_link``): behind a corporate NAT a whole office
+shares one address, and one colleague's typos must not lock everyone else out. Guessing a
+valid link is what the throttle slows down, and a valid one cannot be guessed. Counting is not
+atomic across processes (get, then set): two simultaneous failures may count as one, which
+only makes the limit a little softer and never blocks anyone early.
 """
 
 import math
@@ -18,7 +21,10 @@ import time
 
 from django.conf import settings
 from django.core.cache import cache
+from django.urls import Resolver404, resolve
 from django.utils.crypto import salted_hmac
+
+from innerclient.surveys.tokens import token_is_valid
 
 _SALT = "innerclient.ops.throttle"
 
@@ -64,3 +70,14 @@ def record_failure(key: str) -> None:
     else:
         failures, window_ends = 0, now + settings.INNERCLIENT_LINK_ATTEMPTS_WINDOW
     cache.set(key, (failures + 1, window_ends), timeout=max(1, math.ceil(window_ends - now)))
+
+
+def is_valid_link(path: str) -> bool:
+    """A rater's personal link with a valid signature (whatever the state of its cycle)."""
+    try:
+        match = resolve(path)
+    except Resolver404:
+        return False
+    if match.view_name != "rater:start":
+        return False
+    return token_is_valid(str(match.kwargs["public_id"]), match.kwargs["token"])

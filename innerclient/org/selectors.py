@@ -13,6 +13,7 @@ from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import Count, F, Q
 
+from innerclient.accounts.lockout import locked_usernames
 from innerclient.core.models import Membership, Organization
 from innerclient.org.models import DataImport, Department, InteractionLink, Person
 
@@ -740,15 +741,19 @@ class MemberRow:
     role_label: str
     department: DepartmentRef | None
     last_login: object
+    signin_locked: bool = False
 
 
 def members(organization: Organization) -> list[MemberRow]:
-    """Memberships of the organization with user and department (one query)."""
+    """Memberships of the organization with user and department, and whose sign-in is locked
+    out (two queries)."""
     memberships = (
         Membership.objects.filter(organization=organization)
         .select_related("user", "department")
         .order_by("role", "user__username")
     )
+    memberships = list(memberships)
+    locked = locked_usernames(m.user.get_username() for m in memberships)
     return [
         MemberRow(
             id=m.pk,
@@ -763,6 +768,7 @@ def members(organization: Organization) -> list[MemberRow]:
             if m.department
             else None,
             last_login=m.user.last_login,
+            signin_locked=m.user.get_username() in locked,
         )
         for m in memberships
     ]

@@ -13,6 +13,7 @@ urlpatterns = [
     # Members and roles
     path("members/", members.member_list, name="member_list"),
     path("members/<int:pk>/", members.member_edit, name="member_edit"),
+    path("members/<int:pk>/unlock/", members.member_unlock, name="member_unlock"),
     # Structure
     path("structure/", structure.department_tree, name="department_tree"),
     path("departments/<int:pk>/", structure.department_detail, name="department_detail"),

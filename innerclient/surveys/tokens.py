@@ -6,23 +6,25 @@
   From the database alone (no keys, no tokens) a response cannot be tied to an invitation:
   the rater key is a keyed hash of a value that is itself a keyed hash of the public id.
 
-Both keys come from settings (``INNERCLIENT_LINK_KEY``, ``INNERCLIENT_RATER_KEY``), derived
-from SECRET_KEY when unset. Whoever holds both the keys and the database can recompute the
-link; docs/anonymity.md states this limit honestly and how to split the keys in production.
+Both keys come from settings (``INNERCLIENT_LINK_KEY``, ``INNERCLIENT_RATER_KEY``): set in
+the environment in production, generated into the data folder on a laptop, never derived from
+SECRET_KEY (innerclient/ops/keys.py). Whoever holds both the keys and the database can
+recompute the link; docs/anonymity.md states this limit honestly and how to split the keys in
+production.
 """
 
 import base64
-import hashlib
 import hmac
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 
 
 def _key(name: str) -> bytes:
-    explicit = getattr(settings, name, "")
-    if explicit:
-        return explicit.encode()
-    return hashlib.sha256(f"{name}:{settings.SECRET_KEY}".encode()).digest()
+    value = getattr(settings, name, "")
+    if not value:
+        raise ImproperlyConfigured(f"{name} is not set (innerclient/ops/keys.py).")
+    return value.encode()
 
 
 def link_token(public_id: str) -> str:

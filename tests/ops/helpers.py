@@ -21,6 +21,8 @@ def production_env(tmp_path, **extra) -> dict:
             "DJANGO_SETTINGS_MODULE": "innerclient.settings",
             "DJANGO_DEBUG": "0",
             "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+            "INNERCLIENT_LINK_KEY": secrets.token_urlsafe(32),
+            "INNERCLIENT_RATER_KEY": secrets.token_urlsafe(32),
             "DJANGO_ALLOWED_HOSTS": "example.com",
             "INNERCLIENT_DATA_DIR": str(tmp_path),
         }
@@ -49,3 +51,12 @@ def run_manage(args: list[str], env: dict, timeout: int = 240) -> subprocess.Com
         text=True,
         timeout=timeout,
     )
+
+
+def debug_env(tmp_path, **extra) -> dict:
+    """A laptop's environment: DEBUG on, no keys set, the data folder under ``tmp_path``."""
+    env = production_env(tmp_path, DJANGO_DEBUG="1", **extra)
+    for name in ("DJANGO_SECRET_KEY", "INNERCLIENT_LINK_KEY", "INNERCLIENT_RATER_KEY"):
+        if name not in extra:
+            env.pop(name)
+    return env

@@ -55,6 +55,31 @@ def test_valid_links_never_count(world):
     assert rater.get(reverse("rater:home")).status_code == 200
 
 
+def test_behind_one_office_address_a_valid_link_works_after_many_invalid_ones(world, settings):
+    """Behind a corporate NAT one colleague's typos must not lock the whole office out."""
+    settings.INNERCLIENT_LINK_ATTEMPTS_MAX = 20
+    office = "198.51.100.99"
+    typist = _from(office)
+    statuses = [typist.get(BAD).status_code for _ in range(25)]
+    assert statuses[:20] == [404] * 20 and statuses[20:] == [429] * 5
+    rater = _from(office)
+    opened = rater.get(world.url())
+    assert opened.status_code == 302 and opened.url == reverse("rater:home")
+    assert rater.get(opened.url).status_code == 200
+    assert typist.get(BAD).status_code == 429
+    truncated = world.url()[:-3] + "/"  # most of a real token is still not a valid link
+    assert typist.get(truncated).status_code == 429
+
+
+def test_a_valid_link_for_a_closed_cycle_is_not_refused_either(settings):
+    closed = rater_world(status="closed")
+    client = _from("198.51.100.98")
+    for _ in range(6):
+        client.get(BAD)
+    assert client.get(BAD).status_code == 429
+    assert client.get(closed.url()).status_code == 302
+
+
 def test_a_closed_cycles_valid_link_does_not_count():
     closed = rater_world(status="closed")
     rater = _from("198.51.100.8")
@@ -84,8 +109,8 @@ def test_a_rater_who_already_opened_his_link_continues_from_a_refused_network(wo
     assert colleague.get(reverse("rater:home")).status_code == 200
     assert colleague.get(reverse("rater:step", args=[1])).status_code == 200
     assert colleague.get(reverse("changes:for_rater")).status_code == 200
-    # The personal link itself waits for the window like any link attempt from there.
-    assert colleague.get(world.url()).status_code == 429
+    # His personal link opens too: a valid signature is never refused.
+    assert colleague.get(world.url()).status_code == 302
 
 
 def test_the_window_expires(world, monkeypatch):

@@ -62,6 +62,8 @@ def test_production_settings_make_cookies_secure():
         "PATH": "/usr/bin:/bin",
         "DJANGO_DEBUG": "0",
         "DJANGO_SECRET_KEY": "x" * 60,
+        "INNERCLIENT_LINK_KEY": "l" * 43,
+        "INNERCLIENT_RATER_KEY": "r" * 43,
         "DJANGO_ALLOWED_HOSTS": "example.test",
         "DATABASE_URL": "sqlite:///:memory:",
         "HOME": "/tmp",

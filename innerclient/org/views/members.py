@@ -9,6 +9,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
+from innerclient.accounts.lockout import locked_usernames
+from innerclient.accounts.services import signin_unlock
 from innerclient.core.models import Membership, Role
 from innerclient.core.permissions import Capability, org_access
 from innerclient.core.services import member_add, member_update
@@ -139,5 +141,34 @@ def member_edit(request, org_slug, pk):
             "membership": membership,
             "form": form,
             "is_self": membership.user_id == request.user.pk,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def member_unlock(request, org_slug, pk):
+    """Lift a sign-in lockout: a confirmation page, then the unlock (coordinators only)."""
+    access = org_access(request, org_slug, Capability.MANAGE_ORGANIZATION)
+    membership = get_object_or_404(
+        Membership.objects.select_related("user"), organization=access.organization, pk=pk
+    )
+    username = membership.user.get_username()
+    if request.method == "POST":
+        if signin_unlock(
+            actor=request.user, organization=access.organization, membership=membership
+        ):
+            messages.success(request, _("%(username)s can sign in again.") % {"username": username})
+        else:
+            messages.info(request, _("%(username)s was not locked out.") % {"username": username})
+        return redirect("org:member_list", org_slug)
+    return render(
+        request,
+        "org/members/member_unlock.html",
+        {
+            "org": access.organization,
+            "nav": "members",
+            "membership": membership,
+            "locked": bool(locked_usernames([username])),
         },
     )
