@@ -36,26 +36,27 @@ LAYERS: dict[str, int] = {
     # Foundations: the pure statistics package, and organizations, roles, audit, email, jobs.
     "scoring": 0,
     "core": 0,
-    # Sign-in; departments, people, the interaction map.
+    # Sign-in (staff accounts, their lockout).
     "accounts": 1,
-    "org": 1,
+    # Departments, people, the interaction map, members (who may unlock a sign-in).
+    "org": 2,
     # Cycles, rater lists, the questionnaire, responses.
-    "surveys": 2,
+    "surveys": 3,
     # What is done with the answers, each reading the ones before it.
-    "results": 3,
-    "actions": 4,
-    "reports": 5,
-    "appeals": 6,
-    "regulation": 7,
+    "results": 4,
+    "actions": 5,
+    "reports": 6,
+    "appeals": 7,
+    "regulation": 8,
     # Cross-app orchestration: publication, the reminder loop.
-    "workflow": 8,
+    "workflow": 9,
     # Integrations and operations: the REST API, archives, health, logs and failed jobs (ops
     # names the tasks and models of every app whose failures it attributes).
-    "api": 9,
-    "backup": 9,
-    "ops": 9,
+    "api": 10,
+    "backup": 10,
+    "ops": 10,
     # The demo company seeds everything.
-    "demo": 10,
+    "demo": 11,
 }
 
 # Known references against the layering, each with its file and why it stays for now. An entry
