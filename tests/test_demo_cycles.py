@@ -26,18 +26,19 @@ from innerclient.demo.cycles import (
     cycles_fingerprint,
     past_quarters,
 )
-from innerclient.surveys.completion import invitation_progress
 from innerclient.surveys.criteria import DEFAULT_CRITERIA
 from innerclient.surveys.models import (
     Answer,
     Assignment,
     Cycle,
+    CycleDepartmentCount,
     Invitation,
     OpenAnswer,
     RaterKind,
     Response,
 )
-from innerclient.surveys.tokens import link_token, rater_key
+from innerclient.surveys.tokens import link_token, rater_key, self_rater_key
+from tests.surveys.dump_attack import Dump, attack
 
 FAST_HASHER = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 NAMES = ["2025 Q4", "2026 Q1", "2026 Q2", "2026 Q3"]
@@ -132,9 +133,13 @@ def test_four_published_quarterly_cycles_on_the_frozen_default_criteria(demo, cy
 def test_response_volumes_rates_and_did_not_interact(demo, cycles):
     for cycle in cycles:
         invitations = Invitation.objects.filter(cycle=cycle)
-        completed = invitations.filter(status=Invitation.Status.COMPLETED).count()
-        assert set(invitations.values_list("status", flat=True)) == {"completed", "pending"}
-        assert 0.70 <= completed / invitations.count() <= 0.87
+        # Closed as every cycle closes: who finished is erased, the department counts stay.
+        assert set(invitations.values_list("status", flat=True)) == {"closed"}
+        counts = CycleDepartmentCount.objects.filter(cycle=cycle)
+        invited = sum(c.invited for c in counts)
+        assert invited == invitations.count()
+        assert 0.70 <= sum(c.completed for c in counts) / invited <= 0.87
+        assert sum(c.started for c in counts) == 0
         responses = Response.objects.filter(cycle=cycle)
         assert 1_000 <= responses.count() <= 4_000
         assert not responses.exclude(status=Response.Status.SUBMITTED).exists()
@@ -179,34 +184,35 @@ def test_every_low_score_has_a_russian_justification(demo, cycles):
 
 
 def test_every_response_is_keyed_by_an_invitations_derived_key(demo, cycles):
+    assert not Assignment.objects.filter(invitation__cycle__in=cycles).exists()  # erased
     for cycle in cycles:
-        keys = {
-            rater_key(link_token(str(public_id))): (pk, status)
-            for pk, public_id, status in Invitation.objects.filter(cycle=cycle).values_list(
-                "pk", "public_id", "status"
-            )
-        }
-        assigned = defaultdict(set)
-        for invitation_id, provider_id in Assignment.objects.filter(
-            invitation__cycle=cycle
-        ).values_list("invitation_id", "provider_id"):
-            assigned[invitation_id].add(provider_id)
-        answered = defaultdict(set)
-        for key, provider_id in Response.objects.filter(cycle=cycle).values_list(
-            "rater_key", "provider_id"
+        client_keys, self_keys = {}, {}
+        for pk, public_id, department in Invitation.objects.filter(cycle=cycle).values_list(
+            "pk", "public_id", "person__department_id"
         ):
-            assert key in keys
-            answered[key].add(provider_id)
-        for key, (pk, status) in keys.items():
-            if status == Invitation.Status.COMPLETED:
-                assert answered[key] == assigned[pk]  # every provider it was asked about
-            else:
-                assert key not in answered
-        # The application's own completion tracking agrees with the stored statuses.
-        progress = invitation_progress(cycle=cycle)
-        assert {pk: p.status for pk, p in progress.items()} == {
-            pk: status for pk, status in keys.values()
-        }
+            token = link_token(str(public_id))
+            client_keys[rater_key(token)] = (pk, department)
+            self_keys[self_rater_key(token)] = (pk, department)
+        answered = defaultdict(set)  # department -> invitations with answers
+        for key, provider_id, department, kind in Response.objects.filter(cycle=cycle).values_list(
+            "rater_key", "provider_id", "rater_department_id", "rater_kind"
+        ):
+            own = provider_id == department
+            assert kind == (RaterKind.SELF if own else "client")  # never "head"
+            pk, invited_from = (self_keys if own else client_keys)[key]
+            assert invited_from == department
+            answered[department].add(pk)
+        # Everyone who answered finished; the counts kept at close agree.
+        for count in CycleDepartmentCount.objects.filter(cycle=cycle):
+            assert count.completed == len(answered[count.department_id])
+
+
+def test_a_keyless_dump_of_the_demo_links_no_rater_to_a_person(demo, cycles):
+    """Verification findings, point 3: before the fix the attack tied 205 of the 1,390 rater
+    keys of the four cycles to exactly one invitation (tests/surveys/dump_attack.py)."""
+    found = attack(Dump.read(), cycle_ids=[cycle.pk for cycle in cycles])
+    assert found.raters > 1_000
+    assert found.linked == [], found.summary()
 
 
 def test_responses_have_no_other_link_to_invitations(demo, cycles):
@@ -224,14 +230,14 @@ def test_responses_have_no_other_link_to_invitations(demo, cycles):
         assert isinstance(model._meta.pk, models.UUIDField)
     physical = "rowid" if connection.vendor == "sqlite" else "ctid"
     for cycle in cycles:
-        order = {
-            rater_key(link_token(str(public_id))): rank
-            for rank, public_id in enumerate(
-                Invitation.objects.filter(cycle=cycle)
-                .order_by("pk")
-                .values_list("public_id", flat=True)
-            )
-        }
+        order = {}
+        for rank, public_id in enumerate(
+            Invitation.objects.filter(cycle=cycle)
+            .order_by("pk")
+            .values_list("public_id", flat=True)
+        ):
+            token = link_token(str(public_id))
+            order[rater_key(token)] = order[self_rater_key(token)] = rank
         with connection.cursor() as cursor:
             cursor.execute(
                 f"SELECT rater_key FROM surveys_response WHERE cycle_id = %s ORDER BY {physical}",

@@ -223,6 +223,13 @@ class ResponseRatesOut(Schema):
     status: CycleStatus
     overall: RateOut
     departments: list[DepartmentRateOut]
+    folded_departments: int = Field(
+        ...,
+        description=(
+            "How many departments with fewer invited than the anonymity threshold are counted "
+            "together in the row whose department_id is null."
+        ),
+    )
     not_yet_invited: int
     refreshed_at: datetime | None
 

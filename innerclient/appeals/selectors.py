@@ -18,7 +18,7 @@ from innerclient.core.models import Membership, Organization, Role
 from innerclient.org.models import Department, Person
 from innerclient.results.models import ResultSnapshot
 from innerclient.results.selectors import earlier_cycles, snapshot_current
-from innerclient.surveys.models import Answer, Cycle, OpenAnswer, RaterKind, Response
+from innerclient.surveys.models import Answer, Cycle, OpenAnswer, Response, ResponseKind
 from innerclient.surveys.selectors import cycle_results_visible
 
 # --- settings, windows, roles ----------------------------------------------------------------
@@ -214,7 +214,7 @@ def _comment_responses(cycle: Cycle, department: Department, snapshot: ResultSna
         response__cycle=cycle,
         response__provider=department,
         response__status=Response.Status.SUBMITTED,
-    ) & ~Q(response__rater_kind=RaterKind.SELF)
+    ) & ~Q(response__rater_kind=ResponseKind.SELF)
     excluded = [
         client
         for provider, client in snapshot.payload.get("exclusions") or []

@@ -28,6 +28,7 @@ TABLES: dict[str, str] = {
     "surveys.cycle": "organization",
     "surveys.invitation": "cycle__organization",
     "surveys.assignment": "invitation__cycle__organization",
+    "surveys.cycledepartmentcount": "cycle__organization",
     "surveys.response": "cycle__organization",
     "surveys.answer": "response__cycle__organization",
     "surveys.openanswer": "response__cycle__organization",

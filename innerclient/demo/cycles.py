@@ -6,15 +6,18 @@ quarters before the anchor date (for the default anchor 2026-10-31: «2025 Q4»,
 scale 1–5, anonymity threshold 5. Rater lists come from the interaction map through the real
 planner (``surveys.assignment``) in sample mode: ``SAMPLE_SIZE`` people per client
 department, plus every rated department's head for the self-assessment. About 70–85 % of the
-invitations are completed; the rest stayed pending (reminded twice). A cycle has about
-2,000 responses.
+invitations were completed; the rest stayed pending (reminded twice) — which only the
+department counts kept at close still say. A cycle has about 2,000 responses.
 
 Responses are stored exactly as the questionnaire stores them (docs/anonymity.md): keyed by
-``rater_key(link_token(public_id))`` of the invitation, with no other link to it — no foreign
-key, no timestamp, and inserted in a shuffled order, so the order of response rows follows no
-order of invitations. "Did not interact" responses carry no answers; every score at or below
-the cycle's ``justify_at_or_below`` (2) has a justification comment; every other response has
-one open answer row (mostly empty, as the questionnaire writes it).
+``rater_key(link_token(public_id))`` of the invitation (a self-assessment by
+``self_rater_key``), with no other link to it — no foreign key, no timestamp, and inserted in
+a shuffled order, so the order of response rows follows no order of invitations. Each cycle
+then ends as a closed cycle does (``completion.cycle_counts_keep``): per-department counts
+are kept, the rater list is deleted and the invitations' statuses are erased. "Did not
+interact" responses carry no answers; every score at or below the cycle's
+``justify_at_or_below`` (2) has a justification comment; every other response has one open
+answer row (mostly empty, as the questionnaire writes it).
 
 Score model, per answer (then rounded and clipped to 1–5)::
 
@@ -66,19 +69,22 @@ from django.utils import timezone
 from innerclient.org.models import Department, InteractionLink, Person
 from innerclient.org.services.interaction_map import link_set
 from innerclient.surveys import assignment as planner
+from innerclient.surveys.completion import cycle_counts_keep
 from innerclient.surveys.criteria import criteria_set_default, criteria_set_freeze
 from innerclient.surveys.models import (
     Answer,
     Assignment,
     CriteriaSet,
     Cycle,
+    CycleDepartmentCount,
     Invitation,
     OpenAnswer,
     RaterKind,
     Response,
+    ResponseKind,
 )
 from innerclient.surveys.questionnaire import time_bucket
-from innerclient.surveys.tokens import link_token, rater_key
+from innerclient.surveys.tokens import link_token, rater_key, self_rater_key
 
 if TYPE_CHECKING:
     from innerclient.demo.build import DemoContext
@@ -623,6 +629,9 @@ def _write_cycle(
             seed=f"innerclient-demo:{ctx.config.seed}:{dates.name}",
         ),
     )
+    department_of = {person.id: person.department_id for person in people}
+    if planner.plan_violations(plan, department_of=department_of, k=ANONYMITY_THRESHOLD):
+        raise RuntimeError("the demo's rater list breaks the provider-set invariant")
     cycle = Cycle.objects.create(
         organization=ctx.organization,
         name=dates.name,
@@ -667,8 +676,9 @@ def _write_cycle(
             invitation.completed_on = day
             invitation.reminders_sent = len(sent)
             invitation.last_reminded_at = sent[-1] if sent else None
-            key = rater_key(link_token(str(invitation.public_id)))
+            token = link_token(str(invitation.public_id))
             for provider_id, kind in sorted(item.assignments.items()):
+                key = self_rater_key(token) if kind == RaterKind.SELF else rater_key(token)
                 planned = plan_response(
                     rng,
                     traits,
@@ -716,7 +726,9 @@ def _write_cycle(
                 cycle=cycle,
                 provider=ctx.departments[planned.provider],
                 rater_department=ctx.departments[planned.rater_department],
-                rater_kind=planned.kind,
+                rater_kind=ResponseKind.SELF
+                if planned.kind == RaterKind.SELF
+                else ResponseKind.CLIENT,
                 rater_key=key,
                 status=Response.Status.SUBMITTED,
                 did_not_interact=planned.did_not_interact,
@@ -741,6 +753,8 @@ def _write_cycle(
     Response.objects.bulk_create(response_rows, batch_size=1000)
     _insert(Answer, ("id", "response", "criterion", "score", "comment"), answer_rows)
     _insert(OpenAnswer, ("id", "response", "question", "text"), open_rows)
+    # The cycle ends as every closed cycle does: counts, and nothing per invitation.
+    cycle_counts_keep(cycle=cycle)
     result.invitations += len(invitations)
     result.responses += len(response_rows)
     result.answers += len(answer_rows)
@@ -778,8 +792,9 @@ def _uuid4s(count: int, *, native: bool) -> list:
 
 
 def cycles_fingerprint(organization) -> str:
-    """A digest of what the seed decides in the cycles: settings, who was asked to rate whom,
-    completion, and every response grouped by rater — never ids, keys, or times of writing."""
+    """A digest of what the seed decides in the cycles: settings, who was invited, the counts
+    kept at close, and every response grouped by rater — never ids, keys, or times of
+    writing."""
     cycles = sorted(
         Cycle.objects.filter(organization=organization).values_list(
             "name",
@@ -800,6 +815,22 @@ def cycles_fingerprint(organization) -> str:
     assignments = sorted(
         Assignment.objects.filter(invitation__cycle__organization=organization).values_list(
             "invitation__cycle__name", "invitation__person__email", "provider__code", "kind"
+        )
+    )
+    codes = dict(Department.objects.filter(organization=organization).values_list("pk", "code"))
+    counts = sorted(
+        (cycle, department, *rest, sorted((codes[int(p)], n) for p, n in providers.items()))
+        for cycle, department, *rest, providers in CycleDepartmentCount.objects.filter(
+            cycle__organization=organization
+        ).values_list(
+            "cycle__name",
+            "department__code",
+            "invited",
+            "started",
+            "completed",
+            "ratings",
+            "self_assessments",
+            "providers",
         )
     )
     answers = defaultdict(list)
@@ -828,7 +859,7 @@ def cycles_fingerprint(organization) -> str:
         json.dumps(sorted(group, key=str), ensure_ascii=False) for group in raters.values()
     )
     payload = json.dumps(
-        [cycles, invitations, assignments, responses], ensure_ascii=False, default=str
+        [cycles, invitations, assignments, counts, responses], ensure_ascii=False, default=str
     )
     return hashlib.sha256(payload.encode()).hexdigest()
 

@@ -135,6 +135,11 @@ def dashboard_workbook(data: DashboardData, *, organization) -> Workbook:
                 ]
             )
         )
+    other = data.response_other
+    if other is not None:
+        rates.append(
+            safe_row([_("Other departments"), other.invited, other.completed, other.percent])
+        )
     overall = data.response_overall
     rates.append(safe_row([_("All"), overall.invited, overall.completed, overall.percent]))
     _finish(rates)

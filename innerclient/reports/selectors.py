@@ -36,8 +36,8 @@ from innerclient.surveys.models import (
     Cycle,
     OpenAnswer,
     OpenQuestion,
-    RaterKind,
     Response,
+    ResponseKind,
 )
 
 ANALYST_ROLES = frozenset({Role.COORDINATOR, Role.ANALYST})
@@ -285,6 +285,8 @@ class DashboardData:
     distribution: tuple[float, ...]  # ``value`` of every shown department in scope
     heatmap: Heatmap
     response_rates: tuple[RateData, ...]  # by rater's department, by name
+    # Departments with fewer than k invited, together (the company view only; None if none)
+    response_other: RateData | None
     response_overall: RateData
     history_cycles: tuple[str, ...]  # names, oldest first, ending with this cycle
     integrity: IntegrityData | None  # None for heads (coordinator and analyst only)
@@ -373,9 +375,9 @@ def company_dashboard(
     heatmap = _heatmap(
         payload, ref, criteria, crit_code, in_scope, sort if sort in HEATMAP_SORTS else "index"
     )
-    rates, overall = (), RateData(None, 0, 0, 0)
+    rates, other, overall = (), None, RateData(None, 0, 0, 0)
     if response_rates:
-        rates, overall = _rates(cycle, refs, division_ref)
+        rates, other, overall = _rates(cycle, refs, division_ref)
     integrity = None
     if viewer_role in ANALYST_ROLES:
         flags = payload["integrity"]
@@ -408,6 +410,7 @@ def company_dashboard(
         distribution=tuple(r.value for r in ranked),
         heatmap=heatmap,
         response_rates=rates,
+        response_other=other,
         response_overall=overall,
         history_cycles=(*(c["name"] for c in payload.get("history_cycles", [])), cycle.name)
         if change
@@ -478,7 +481,13 @@ def _heatmap(payload, ref, criteria, crit_code, in_scope, sort) -> Heatmap:
 
 def _rates(
     cycle: Cycle, refs: dict[int, DepartmentRef], division: DepartmentRef | None
-) -> tuple[tuple[RateData, ...], RateData]:
+) -> tuple[tuple[RateData, ...], RateData | None, RateData]:
+    """Response rates with the departments that invited fewer than k folded together, as for
+    every reader but the coordinator's own page (``completion.fold_small_departments``).
+
+    Each figure is a sum over whole groups of one company-wide folding: a division's view
+    lists its unfolded departments and no "other" row, and its total is theirs, so that no
+    difference between two views isolates a small department."""
     from innerclient.surveys.completion import response_rates
 
     found = response_rates(cycle=cycle)
@@ -488,10 +497,14 @@ def _rates(
         if division is not None and (r is None or r.division_id != division.id):
             continue
         rows.append(RateData(r, row.invited, row.completed, row.percent))
-    invited = sum(r.invited for r in rows)
-    completed = sum(r.completed for r in rows)
+    other = None
+    if found.other is not None and division is None:
+        other = RateData(None, found.other.invited, found.other.completed, found.other.percent)
+    counted = [*rows, other] if other else rows
+    invited = sum(r.invited for r in counted)
+    completed = sum(r.completed for r in counted)
     overall = RateData(None, invited, completed, round(100 * completed / invited) if invited else 0)
-    return tuple(rows), overall
+    return tuple(rows), other, overall
 
 
 # --- Department card ---------------------------------------------------------------------------
@@ -788,7 +801,7 @@ def card_comments(
         response__cycle=cycle,
         response__provider_id=department_id,
         response__status=Response.Status.SUBMITTED,
-    ) & ~Q(response__rater_kind=RaterKind.SELF)
+    ) & ~Q(response__rater_kind=ResponseKind.SELF)
     if excluded:
         responses &= ~Q(response__rater_department_id__in=excluded)
     answers = list(

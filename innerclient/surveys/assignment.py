@@ -10,7 +10,14 @@ Rules (DOMAIN.md: "rater lists come from the map, never chosen by the rated depa
   head of the department, ``employee`` otherwise).
 - With self-assessment on, the head of every rated department also rates his own department
   (``kind`` ``self``), in the same invitation when he is a rater anyway. Self-assessments are
-  kept apart from the clients' view by their kind.
+  kept apart from the clients' view by their kind, and answered under a key of their own.
+
+The anonymity invariant (docs/anonymity.md, "provider sets"): within a client department,
+every distinct set of providers (self-assessment left out) is shared by at least ``k``
+invitations — or all of the department's raters share one set. Otherwise the set of
+departments a rater key answered about would single out the few people asked to rate exactly
+those. The planner satisfies it by construction (a department's raters all rate its
+providers); ``provider_set_violations`` checks it wherever the list is made or edited.
 """
 
 import hashlib
@@ -134,3 +141,52 @@ def _head_of(department: DepartmentInfo, members: list[PersonInfo] | None) -> in
         return department.head_id
     heads = sorted(p.id for p in members if p.is_head)
     return heads[0] if heads else None
+
+
+@dataclass(frozen=True)
+class SetViolation:
+    """A client department whose raters do not all rate the same providers, where some set is
+    shared by fewer than ``k`` of them."""
+
+    department_id: int
+    raters: int  # the department's invitations that rate at least one other department
+    sets: tuple[tuple[frozenset[int], int], ...]  # (providers, invitations), most shared first
+
+    @property
+    def fewest(self) -> int:
+        """How many invitations share the least shared set."""
+        return min(n for _providers, n in self.sets)
+
+
+def provider_set_violations(
+    rater_sets: Iterable[tuple[int, Iterable[int]]], *, k: int
+) -> list[SetViolation]:
+    """The client departments that break the invariant, ordered by department id.
+
+    ``rater_sets``: one ``(department id, provider ids)`` per invitation. The department
+    itself (a self-assessment) is left out of its set, and an invitation that rates no other
+    department is no client rater and does not count.
+    """
+    counts: dict[int, dict[frozenset[int], int]] = defaultdict(lambda: defaultdict(int))
+    for department_id, providers in rater_sets:
+        chosen = frozenset(providers) - {department_id}
+        if chosen:
+            counts[department_id][chosen] += 1
+    violations = []
+    for department_id in sorted(counts):
+        sets = counts[department_id]
+        if len(sets) > 1 and min(sets.values()) < k:
+            ordered = sorted(sets.items(), key=lambda item: (-item[1], sorted(item[0])))
+            violations.append(
+                SetViolation(
+                    department_id=department_id, raters=sum(sets.values()), sets=tuple(ordered)
+                )
+            )
+    return violations
+
+
+def plan_violations(plan: Iterable[PlannedInvitation], *, department_of, k: int):
+    """``provider_set_violations`` of a planned list; ``department_of``: person id → department."""
+    return provider_set_violations(
+        ((department_of[item.person_id], item.assignments) for item in plan), k=k
+    )

@@ -3,8 +3,10 @@
 Anonymity is built into the schema (see docs/anonymity.md): a ``Response`` carries no link to
 an ``Invitation`` or a ``Person`` — no foreign key, no timestamp, no sequential id. It is keyed
 by a pseudonymous ``rater_key`` derived from the rater's secret link token by a derivation
-different from the one that authenticates the invitation (``surveys.tokens``). Completion
-status lives on the invitation.
+different from the one that authenticates the invitation (``surveys.tokens``); a
+self-assessment has a key of its own. Completion status lives on the invitation while the
+cycle is open; at close only per-department counts are kept (``CycleDepartmentCount``) and the
+rater list and every invitation's status are erased.
 """
 
 import uuid
@@ -181,8 +183,19 @@ class Cycle(models.Model):
 
 
 class RaterKind(models.TextChoices):
+    """What an assignment asks of the invited person (the rater list of a draft or an open
+    cycle; erased at close)."""
+
     EMPLOYEE = "employee", _("Employee of a client department")
     HEAD = "head", _("Head of a client department")
+    SELF = "self", _("Self-assessment")
+
+
+class ResponseKind(models.TextChoices):
+    """What a response stores of its rater: only whether it is a self-assessment. Heads and
+    employees of a client department are alike here, so that no response says "a head"."""
+
+    CLIENT = "client", _("A client department's rater")
     SELF = "self", _("Self-assessment")
 
 
@@ -193,6 +206,9 @@ class Invitation(models.Model):
         PENDING = "pending", _("Not started")
         STARTED = "started", _("Started")
         COMPLETED = "completed", _("Completed")
+        # After close every invitation of the cycle has this status: who finished is erased
+        # (only the department counts stay, ``CycleDepartmentCount``).
+        CLOSED = "closed", _("Cycle closed")
 
     cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="invitations")
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="invitations")
@@ -246,7 +262,7 @@ class Response(models.Model):
     cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="responses")
     provider = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="+")
     rater_department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="+")
-    rater_kind = models.CharField(max_length=10, choices=RaterKind.choices)
+    rater_kind = models.CharField(max_length=10, choices=ResponseKind.choices)
     rater_key = models.CharField(max_length=64, db_index=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     did_not_interact = models.BooleanField(default=False)
@@ -262,6 +278,34 @@ class Response(models.Model):
 
     def __str__(self) -> str:
         return f"{self.cycle} → {self.provider}"
+
+
+class CycleDepartmentCount(models.Model):
+    """What a closed cycle keeps of its rater list and completion, per rater department.
+
+    Written once by ``cycle_close`` (``surveys.completion.cycle_counts_keep``), after which the
+    cycle's assignments are deleted and its invitations keep only who was invited: no row
+    says any more which person finished, or which departments he was asked to rate."""
+
+    cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="department_counts")
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="+")
+    invited = models.PositiveIntegerField(default=0)
+    started = models.PositiveIntegerField(default=0)  # started, not finished, at close
+    completed = models.PositiveIntegerField(default=0)
+    ratings = models.PositiveIntegerField(default=0)  # client ratings asked (self excluded)
+    self_assessments = models.PositiveIntegerField(default=0)
+    # {provider department id: how many of the department's raters were asked to rate it}
+    providers = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cycle", "department"], name="cycle_department_count_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.cycle}: {self.department} {self.completed}/{self.invited}"
 
 
 class Answer(models.Model):

@@ -146,9 +146,11 @@ ACTIVE = Q(person__is_active=True)
 
 
 def _unfinished(cycle: Cycle) -> Q:
+    # Not "not completed": a closed cycle's invitations are neither, and a sender that started
+    # before the close must claim none of them (their reminders are erased at close).
     return (
         Q(cycle=cycle, invited_at__isnull=False)
-        & ~Q(status=Invitation.Status.COMPLETED)
+        & Q(status__in=[Invitation.Status.PENDING, Invitation.Status.STARTED])
         & Q(reminders_sent__lt=cycle.max_reminders)
     )
 

@@ -36,8 +36,9 @@ from innerclient.surveys.models import (
     OpenQuestion,
     RaterKind,
     Response,
+    ResponseKind,
 )
-from innerclient.surveys.tokens import link_token, rater_key, token_is_valid
+from innerclient.surveys.tokens import link_token, rater_key, self_rater_key, token_is_valid
 
 # Time spent is stored in 10-second buckets (too coarse to fingerprint a session), and one gap
 # between two page hits counts at most IDLE_CAP (a tab left open overnight is not "work").
@@ -129,6 +130,7 @@ class Rater:
     language: str  # the invited person's language
     department_id: int  # the invited person's department
     rater_key: str
+    self_key: str  # the self-assessment's own key: it shares none with his other answers
     steps: tuple[Step, ...]
     criteria: tuple[Criterion, ...]
     questions: tuple[OpenQuestion, ...]
@@ -137,6 +139,14 @@ class Rater:
         if 1 <= number <= len(self.steps):
             return self.steps[number - 1]
         return None
+
+    def key_for(self, step: Step) -> str:
+        return self.self_key if step.is_self else self.rater_key
+
+    @staticmethod
+    def kind_for(step: Step) -> str:
+        """What the response stores of its rater: a self-assessment or not (never "head")."""
+        return ResponseKind.SELF if step.is_self else ResponseKind.CLIENT
 
     @property
     def scale(self) -> list[int]:
@@ -307,6 +317,7 @@ def rater_load(*, public_id: str | uuid.UUID, token: str) -> Rater:
         language=first[10],
         department_id=first[11],
         rater_key=rater_key(token),
+        self_key=self_rater_key(token),
         steps=steps,
         criteria=criteria,
         questions=questions,
@@ -382,8 +393,10 @@ _RESPONSE_FIELDS = (
 )
 
 
-def _responses_query(cycle_id, key) -> QuerySet:
-    return Response.objects.filter(cycle_id=cycle_id, rater_key=key).values_list(*_RESPONSE_FIELDS)
+def _responses_query(cycle_id, key, self_key) -> QuerySet:
+    return Response.objects.filter(cycle_id=cycle_id, rater_key__in=(key, self_key)).values_list(
+        *_RESPONSE_FIELDS
+    )
 
 
 def _step_responses_query(cycle_id, key, provider_id) -> QuerySet:
@@ -433,7 +446,8 @@ def rater_responses(
     them to one step."""
     cycle_id, key = rater.cycle.pk, rater.rater_key
     if provider is None:
-        return _stored_responses(_run("responses", _responses_query, cycle_id, key))
+        return _stored_responses(_run("responses", _responses_query, cycle_id, key, rater.self_key))
+    key = next((rater.key_for(s) for s in rater.steps if s.provider.pk == provider.pk), key)
     stored = _stored_responses(
         _run("step_responses", _step_responses_query, cycle_id, key, provider.pk)
     )
@@ -504,10 +518,10 @@ def _locked_step_query(cycle_id, key, provider_id) -> QuerySet:
     )
 
 
-def _locked_responses_query(cycle_id, key) -> QuerySet:
+def _locked_responses_query(cycle_id, key, self_key) -> QuerySet:
     return (
         Response.objects.select_for_update(of=("self",))
-        .filter(cycle_id=cycle_id, rater_key=key)
+        .filter(cycle_id=cycle_id, rater_key__in=(key, self_key))
         .values_list(*_RESPONSE_FIELDS, "cycle__status")
     )
 
@@ -654,19 +668,18 @@ def response_save_draft(
     called once, before anything is written.
     """
     _check_open(rater)
+    key = rater.key_for(step)
     with transaction.atomic():
-        rows = _run(
-            "locked_step", _locked_step_query, rater.cycle.pk, rater.rater_key, step.provider.pk
-        )
+        rows = _run("locked_step", _locked_step_query, rater.cycle.pk, key, step.provider.pk)
         row = rows[0] if rows else None
         if row is None:
             seconds = time_spent_seconds(0) if callable(time_spent_seconds) else time_spent_seconds
             response = Response(
                 cycle_id=rater.cycle.pk,
-                rater_key=rater.rater_key,
+                rater_key=key,
                 provider_id=step.provider.pk,
                 rater_department_id=rater.department_id,
-                rater_kind=step.kind,
+                rater_kind=rater.kind_for(step),
                 did_not_interact=data.did_not_interact,
                 time_spent_seconds=time_bucket(seconds),
             )
@@ -693,13 +706,7 @@ def response_save_draft(
             if inserted:
                 _write_answers(rater=rater, response=response, data=data, created=True)
                 return response
-            (row,) = _run(
-                "locked_step",
-                _locked_step_query,
-                rater.cycle.pk,
-                rater.rater_key,
-                step.provider.pk,
-            )
+            (row,) = _run("locked_step", _locked_step_query, rater.cycle.pk, key, step.provider.pk)
         pk, status, stored_dni, stored_seconds, cycle_status = row
         pk = _uuid(pk)
         _check_open(rater, cycle_status)
@@ -715,10 +722,10 @@ def response_save_draft(
         response = Response(
             pk=pk,
             cycle_id=rater.cycle.pk,
-            rater_key=rater.rater_key,
+            rater_key=key,
             provider_id=step.provider.pk,
             rater_department_id=rater.department_id,
-            rater_kind=step.kind,
+            rater_kind=rater.kind_for(step),
             status=status,
             did_not_interact=data.did_not_interact,
             time_spent_seconds=time_bucket(seconds),
@@ -741,7 +748,13 @@ def response_submit(*, rater: Rater) -> int:
     """
     _check_open(rater)
     with transaction.atomic():
-        rows = _run("locked_responses", _locked_responses_query, rater.cycle.pk, rater.rater_key)
+        rows = _run(
+            "locked_responses",
+            _locked_responses_query,
+            rater.cycle.pk,
+            rater.rater_key,
+            rater.self_key,
+        )
         for row in rows:
             _check_open(rater, row[-1])
         responses = _stored_responses(row[:-1] for row in rows)

@@ -1,13 +1,15 @@
 """Read-side queries for cycles and criteria: plain data for pages and commands.
 
-Each selector runs a constant number of queries, whatever the number of raters.
+Each selector runs a constant number of queries, whatever the number of raters. The rater
+list of a closed or published cycle is gone (docs/anonymity.md): its figures come from the
+counts kept at close (``CycleDepartmentCount``).
 """
 
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from django.db.models import Count, Q
+from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
 
 from innerclient.core.models import Organization
 from innerclient.org.models import Department, Person
@@ -16,10 +18,18 @@ from innerclient.surveys.models import (
     CriteriaSet,
     Criterion,
     Cycle,
+    CycleDepartmentCount,
     Invitation,
     OpenQuestion,
     RaterKind,
 )
+
+FINISHED = (Cycle.Status.CLOSED, Cycle.Status.PUBLISHED)
+
+
+def _kept(cycle: Cycle) -> bool:
+    """True when the cycle's rater list is erased and only its counts are kept."""
+    return cycle.status in FINISHED
 
 
 def cycle_results_visible(cycle: Cycle) -> bool:
@@ -84,6 +94,12 @@ def cycle_list(organization: Organization) -> list[CycleRow]:
         .annotate(
             people=Count("invitations", distinct=True),
             ratings=Count("invitations__assignments", distinct=True),
+            kept_ratings=Subquery(
+                CycleDepartmentCount.objects.filter(cycle=OuterRef("pk"))
+                .values("cycle")
+                .annotate(n=Sum(F("ratings") + F("self_assessments")))
+                .values("n")
+            ),
         )
         .order_by("-created_at", "-pk")
     )
@@ -98,7 +114,7 @@ def cycle_list(organization: Organization) -> list[CycleRow]:
             deadline=c.deadline,
             created_at=c.created_at,
             people=c.people,
-            ratings=c.ratings,
+            ratings=(c.kept_ratings or 0) if _kept(c) else c.ratings,
         )
         for c in cycles
     ]
@@ -119,6 +135,8 @@ class AssignmentCounts:
 
 
 def assignment_counts(cycle: Cycle) -> AssignmentCounts:
+    if _kept(cycle):
+        return _kept_counts(cycle)
     assignments = Assignment.objects.filter(invitation__cycle=cycle)
     by_kind = dict(assignments.values_list("kind").annotate(n=Count("pk")).values_list("kind", "n"))
     totals = assignments.aggregate(
@@ -135,6 +153,21 @@ def assignment_counts(cycle: Cycle) -> AssignmentCounts:
         client_departments=totals["clients"],
         rated_departments=totals["rated"],
         self_assessments=by_kind.get(RaterKind.SELF, 0),
+    )
+
+
+def _kept_counts(cycle: Cycle) -> AssignmentCounts:
+    rows = list(CycleDepartmentCount.objects.filter(cycle=cycle))
+    ratings = sum(r.ratings for r in rows)
+    selves = sum(r.self_assessments for r in rows)
+    by_kind = {RaterKind.SELF.value: selves} if selves else {}
+    return AssignmentCounts(
+        people=sum(r.invited for r in rows),
+        ratings=ratings + selves,
+        by_kind=by_kind,
+        client_departments=sum(1 for r in rows if r.ratings),
+        rated_departments=len({p for r in rows for p in r.providers}),
+        self_assessments=selves,
     )
 
 
@@ -183,7 +216,10 @@ class GroupSummary:
 
 
 def assignment_summary(cycle: Cycle) -> list[GroupSummary]:
-    """The rater list by the raters' department, ordered by department code."""
+    """The rater list by the raters' department, ordered by department code (for a closed
+    cycle, what is kept of it: counts)."""
+    if _kept(cycle):
+        return _kept_summary(cycle)
     rows = (
         Assignment.objects.filter(invitation__cycle=cycle)
         .values_list("invitation__person__department_id", "provider_id", "kind")
@@ -221,6 +257,31 @@ def assignment_summary(cycle: Cycle) -> list[GroupSummary]:
             ),
         )
         for department_id in sorted(people, key=lambda pk: departments[pk].code)
+    ]
+
+
+def _kept_summary(cycle: Cycle) -> list[GroupSummary]:
+    rows = list(CycleDepartmentCount.objects.filter(cycle=cycle))
+    ids = {r.department_id for r in rows} | {int(p) for r in rows for p in r.providers}
+    departments = {d.pk: _brief(d) for d in Department.objects.filter(pk__in=ids)}
+    active_people = dict(
+        Person.objects.filter(department_id__in=[r.department_id for r in rows], is_active=True)
+        .values_list("department_id")
+        .annotate(n=Count("pk"))
+        .values_list("department_id", "n")
+    )
+    return [
+        GroupSummary(
+            department=departments[r.department_id],
+            people=r.invited,
+            people_active=active_people.get(r.department_id, 0),
+            ratings=r.ratings + r.self_assessments,
+            providers=sorted(
+                ((departments[int(p)], n) for p, n in r.providers.items()),
+                key=lambda item: item[0].code,
+            ),
+        )
+        for r in sorted(rows, key=lambda r: departments[r.department_id].code)
     ]
 
 

@@ -1,10 +1,13 @@
-"""The secret in a rater's link, and the two things derived from it.
+"""The secret in a rater's link, and the things derived from it.
 
 - ``link_token(invitation)``: HMAC of the invitation's random public id under the link key.
   The server can recompute it (reminders carry the same link) but nothing stores it.
 - ``rater_key(token)``: a pseudonym for the rater's answers, a *different* HMAC of the token.
   From the database alone (no keys, no tokens) a response cannot be tied to an invitation:
   the rater key is a keyed hash of a value that is itself a keyed hash of the public id.
+- ``self_rater_key(token)``: the pseudonym of the same person's self-assessment, a third HMAC.
+  A self-assessment is known to be the head's by design; under its own key it leads to none
+  of his ratings of other departments.
 
 Both keys come from settings (``INNERCLIENT_LINK_KEY``, ``INNERCLIENT_RATER_KEY``): set in
 the environment in production, generated into the data folder on a laptop, never derived from
@@ -38,3 +41,7 @@ def token_is_valid(public_id: str, token: str) -> bool:
 
 def rater_key(token: str) -> str:
     return hmac.new(_key("INNERCLIENT_RATER_KEY"), f"rater:{token}".encode(), "sha256").hexdigest()
+
+
+def self_rater_key(token: str) -> str:
+    return hmac.new(_key("INNERCLIENT_RATER_KEY"), f"self:{token}".encode(), "sha256").hexdigest()

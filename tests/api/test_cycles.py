@@ -7,9 +7,10 @@ from django.test.utils import CaptureQueriesContext
 
 from innerclient.api.models import Scope
 from innerclient.core.models import AuditEntry
+from innerclient.surveys.completion import cycle_counts_keep
 from innerclient.surveys.models import Cycle, Invitation
 from tests.api.conftest import bearer, make_token
-from tests.factories import PersonFactory
+from tests.factories import DepartmentFactory, PersonFactory
 from tests.results.factories import closed_cycle, plant_response, publish
 
 
@@ -61,17 +62,37 @@ def test_unknown_target_status_is_a_validation_error(api, world):
     assert response.json()["error"]["details"][0]["loc"] == ["body", "to"]
 
 
-def test_response_rates_are_counts_per_department(api, world):
-    cycle = world["cycle"]
+def test_response_rates_are_counts_per_department_small_ones_together(api, world):
+    """Department A invited 5 (1 finished), B 3 and C 2 (1 finished each) — below the
+    threshold of 5, so they are one row without a department (point 6). The cycle is closed:
+    the counts are those kept at close."""
+    cycle = world["draft_cycle"]
+    Cycle.objects.filter(pk=cycle.pk).update(status=Cycle.Status.CLOSED)
     Invitation.objects.filter(cycle=cycle).delete()
-    person = PersonFactory(department=world["department"])
-    Invitation.objects.create(cycle=cycle, person=person, status=Invitation.Status.COMPLETED)
-    Invitation.objects.create(cycle=cycle, person=PersonFactory(department=world["department"]))
+    small = DepartmentFactory(organization=world["organization"], code="C")
+    people = {}
+    for department, invited in ((world["department"], 5), (world["department2"], 3), (small, 2)):
+        people[department.code] = [PersonFactory(department=department) for _ in range(invited)]
+        Invitation.objects.create(
+            cycle=cycle, person=people[department.code][0], status=Invitation.Status.COMPLETED
+        )
+        for person in people[department.code][1:]:
+            Invitation.objects.create(cycle=cycle, person=person)
+    cycle_counts_keep(cycle=cycle)
+    assert set(Invitation.objects.filter(cycle=cycle).values_list("status", flat=True)) == {
+        "closed"
+    }
     body = api.get(f"/api/v1/cycles/{cycle.pk}/response-rates").json()
-    assert body["overall"] == {"invited": 2, "started": 0, "completed": 1, "percent": 50}
-    [row] = body["departments"]
-    assert row["department_code"] == "A" and row["invited"] == 2
-    assert person.email not in json.dumps(body) and person.full_name not in json.dumps(body)
+    assert body["overall"] == {"invited": 10, "started": 0, "completed": 3, "percent": 30}
+    shown, other = body["departments"]
+    assert shown["department_code"] == "A" and shown["invited"] == 5 and shown["completed"] == 1
+    assert other["department_id"] is None and other["department_code"] is None
+    assert (other["invited"], other["completed"]) == (5, 2)
+    assert other["department_name_en"] == "Other departments"
+    assert body["folded_departments"] == 2
+    text = json.dumps(body)
+    for group in people.values():
+        assert all(p.email not in text and p.full_name not in text for p in group)
 
 
 def test_results_come_from_the_snapshot_without_touching_responses(api, world):

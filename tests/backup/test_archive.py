@@ -41,12 +41,13 @@ from innerclient.reports.services import comment_hide
 from innerclient.results.models import MethodologySettings
 from innerclient.results.services import results_compute
 from innerclient.surveys.models import Cycle, Invitation, Response
+from innerclient.surveys.services.cycles import cycle_close
 from innerclient.surveys.tokens import link_token, rater_key
 from tests.appeals.factories import appeals_world
 from tests.data.builders import people_rows, xlsx_bytes
 from tests.data.flows import upload_and_apply
 from tests.factories import InteractionLinkFactory, PersonFactory
-from tests.surveys.factories_rater import rater_world, step_post
+from tests.surveys.factories_rater import make_cycle, make_invitation, rater_world, step_post
 
 pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parents[2]
@@ -103,6 +104,12 @@ def world(org):
         filename="cards.zip",
         created_by=appeals.coordinator,
     )
+    # A cycle closed through the service: only its department counts are left.
+    closed = make_cycle(organization=org, name="Closed cycle")
+    make_invitation(
+        closed, person=PersonFactory(department=appeals.low), providers=[appeals.provider]
+    )
+    cycle_close(actor=appeals.coordinator, cycle=closed)
     # An open cycle in which a rater has saved a draft through his link.
     raters = rater_world(organization=org, raters=1, providers=2, name="2027 Q2")
     rater = Client(HTTP_ACCEPT_LANGUAGE="en")

@@ -18,7 +18,7 @@ from innerclient.reports import charts, selectors, services
 from innerclient.reports.models import CommentModeration
 from innerclient.reports.notifications import notify_publication
 from innerclient.results.selectors import snapshot_current
-from innerclient.surveys.models import Answer
+from innerclient.surveys.models import Answer, CycleDepartmentCount
 from tests.factories import OrganizationFactory, PersonFactory
 from tests.reports.factories import OPEN_TEXT, SECRET_Q, SECRET_R, reports_world
 from tests.surveys.factories_emails import smtp_server  # noqa: F401 (the smtp fixture)
@@ -409,3 +409,36 @@ def test_dashboard_counts_queries_independently_of_filters(client, w):
             client.get(_dashboard(w, **query))
         counts.append(len(captured))
     assert len(set(counts)) == 1
+
+
+def test_response_rates_of_departments_below_k_are_shown_only_together(client, w):
+    """Verification findings, point 6: "1 of 3" on a head's dashboard tells him who has not
+    answered. C1 invited 8; C2 (3) and C3 (2) are below k = 5 and appear as one row in the
+    page, the XLSX and the PDF; the total stays right. Zoomed into a division, no "other" row
+    (and no total) can isolate a small department."""
+    for department, invited, completed in ((w.c1, 8, 6), (w.c2, 3, 1), (w.c3, 2, 2)):
+        CycleDepartmentCount.objects.create(
+            cycle=w.cycle, department=department, invited=invited, completed=completed
+        )
+    client.force_login(w.head_p)
+
+    page = client.get(_dashboard(w)).content.decode()
+    rates = page[page.index('data-testid="response-rates"') :]
+    rates = rates[: rates.index("</section>")]
+    assert "Client One" in rates and "6 / 8" in rates
+    assert "Client Two" not in rates and "Client Three" not in rates
+    assert "1 / 3" not in rates and "2 / 2" not in rates
+    assert 'data-testid="other-departments-rate"' in rates and "3 / 5" in rates
+
+    export = client.get(reverse("org:dashboard_export", args=[w.org.slug, w.cycle.pk]))
+    sheet = _sheets(export)["Response rates"]
+    assert [row[:3] for row in sheet[1:]] == [
+        ("Client One", 8, 6),
+        ("Other departments", 5, 3),
+        ("All", 13, 9),
+    ]
+
+    snapshot = snapshot_current(w.cycle)
+    data = selectors.company_dashboard(snapshot, viewer_role=Role.ANALYST, division=w.other.pk)
+    assert [(r.department.code, r.invited) for r in data.response_rates] == [("C1", 8)]
+    assert data.response_other is None and data.response_overall.invited == 8

@@ -5,6 +5,7 @@ from collections.abc import Sequence
 
 from django.utils import timezone
 
+from innerclient.surveys.completion import cycle_counts_keep
 from innerclient.surveys.criteria import criteria_set_create
 from innerclient.surveys.models import Answer, Cycle, Response
 from innerclient.surveys.services.cycles import cycle_create
@@ -17,7 +18,7 @@ def plant_response(
     provider,
     client,
     scores: Sequence[int | None],
-    kind: str = "employee",
+    kind: str = "client",
     seconds: int = 120,
     rater_key: str | None = None,
     comment: str = "",
@@ -49,6 +50,7 @@ def closed_cycle(organization, name: str = "Results cycle", **settings) -> Cycle
         status=Cycle.Status.CLOSED, opened_at=now, closed_at=now, **settings
     )
     cycle.refresh_from_db()
+    cycle_counts_keep(cycle=cycle)  # as cycle_close leaves it
     return cycle
 
 

@@ -21,8 +21,9 @@ from innerclient.surveys.models import (
     Invitation,
     RaterKind,
     Response,
+    ResponseKind,
 )
-from innerclient.surveys.tokens import link_token, rater_key
+from innerclient.surveys.tokens import link_token, rater_key, self_rater_key
 from tests.factories import DepartmentFactory, OrganizationFactory, PersonFactory
 
 # --- SMTP ---------------------------------------------------------------------------------
@@ -148,14 +149,16 @@ def answer(
     status=Response.Status.SUBMITTED,
     did_not_interact=False,
 ) -> Response:
-    """What the questionnaire writes: a response keyed only by the rater's derived key."""
-    key = rater_key(link_token(str(invitation.public_id)))
+    """What the questionnaire writes: a response keyed only by the rater's derived key (the
+    self-assessment's own key for his own department)."""
+    token = link_token(str(invitation.public_id))
+    own = provider == invitation.person.department
     return Response.objects.create(
         cycle=invitation.cycle,
         provider=provider,
         rater_department=invitation.person.department,
-        rater_kind=RaterKind.EMPLOYEE,
-        rater_key=key,
+        rater_kind=ResponseKind.SELF if own else ResponseKind.CLIENT,
+        rater_key=self_rater_key(token) if own else rater_key(token),
         status=status,
         did_not_interact=did_not_interact,
     )

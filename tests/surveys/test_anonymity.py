@@ -11,13 +11,33 @@ import uuid
 import pytest
 from django.apps import apps
 from django.core import serializers
+from django.core.exceptions import ValidationError
 from django.db import connection, models
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from innerclient.surveys.criteria import criteria_set_create
 from innerclient.surveys.models import Answer, Invitation, OpenAnswer, Response
+from innerclient.surveys.questionnaire import rater_load
+from innerclient.surveys.services.cycles import (
+    assignment_add,
+    client_provider_add,
+    cycle_close,
+    cycle_create,
+    cycle_open,
+    invitation_add,
+    invitation_remove,
+)
 from innerclient.surveys.tokens import link_token, rater_key
+from tests.factories import (
+    DepartmentFactory,
+    InteractionLinkFactory,
+    OrganizationFactory,
+    PersonFactory,
+    UserFactory,
+)
+from tests.surveys.dump_attack import Dump, attack
 from tests.surveys.factories_rater import rater_world, step_post
 
 pytestmark = pytest.mark.django_db
@@ -69,6 +89,13 @@ def _dump_raw() -> dict[str, list[tuple]]:
 
 def _values(rows) -> set[str]:
     return {str(value) for row in rows for value in row if value not in (None, "")}
+
+
+@pytest.fixture
+def no_email_sending(monkeypatch):
+    monkeypatch.setattr(
+        "innerclient.surveys.notifications.invitations_enqueue", lambda *, cycle_id: None
+    )
 
 
 @pytest.fixture
@@ -182,3 +209,91 @@ def test_with_the_keys_the_link_can_be_recomputed(answered):
         for p in Invitation.objects.values_list("public_id", flat=True)
     }
     assert recomputed == keys
+
+
+# --- The dump attack on a cycle the coordinator edited (verification findings, point 3) --------
+
+
+def _edited_cycle():
+    """Sales (head + 6) rates Purchasing and IT, Purchasing (head + 2) rates IT, IT (head + 1)
+    rates Finance; heads of rated departments assess their own. The coordinator adds Finance
+    for all of Sales, is refused one rater's extra provider, and takes a person off the list
+    and back."""
+    organization = OrganizationFactory()
+    coordinator = UserFactory()
+
+    def department(code, members):
+        unit = DepartmentFactory(organization=organization, code=code, name_en=code)
+        head = PersonFactory(department=unit, is_head=True, full_name=f"{code} head")
+        unit.head = head
+        unit.save(update_fields=["head"])
+        rest = [PersonFactory(department=unit, full_name=f"{code} {i}") for i in range(members)]
+        return unit, [head, *rest]
+
+    sales, sales_people = department("SALES", 6)
+    purchasing, _purchasing_people = department("PURCH", 2)
+    it, _it_people = department("IT", 1)
+    finance, _finance_people = department("FIN", 0)
+    hr, _hr_people = department("HR", 0)
+    for client, provider in ((sales, purchasing), (sales, it), (purchasing, it), (it, finance)):
+        InteractionLinkFactory(organization=organization, client=client, provider=provider)
+    cycle = cycle_create(
+        actor=coordinator,
+        organization=organization,
+        name="2027 Q1",
+        criteria_set=criteria_set_create(actor=None, organization=organization, name="Default"),
+    )
+    client_provider_add(actor=coordinator, cycle=cycle, client=sales, provider=finance)
+    with pytest.raises(ValidationError):
+        assignment_add(actor=coordinator, cycle=cycle, person=sales_people[1], provider=hr)
+    leaving = Invitation.objects.get(cycle=cycle, person=sales_people[6])
+    invitation_remove(actor=coordinator, cycle=cycle, invitation=leaving)
+    invitation_add(actor=coordinator, cycle=cycle, person=sales_people[6])
+    cycle_open(actor=coordinator, cycle=cycle)
+    return cycle, coordinator, sales_people
+
+
+def _answer_through_the_pages(cycle, invitation, *, submit=True, steps=None):
+    public_id = str(invitation.public_id)
+    token = link_token(public_id)
+    rater = rater_load(public_id=public_id, token=token)
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    assert client.get(f"/r/{public_id}/{token}/").status_code == 302
+    scores = {f"score-{c.pk}": "4" for c in cycle.criteria_set.criteria.all()}
+    for step in rater.steps[:steps]:
+        data = {"did_not_interact": "1"} if step.number == 2 else scores
+        assert client.post(reverse("rater:step", args=[step.number]), data).status_code == 302
+    if submit:
+        assert client.post(reverse("rater:submit")).status_code == 302
+
+
+def test_a_keyless_dump_of_an_edited_cycle_links_nobody(no_email_sending):
+    cycle, coordinator, sales_people = _edited_cycle()
+    invitations = list(Invitation.objects.filter(cycle=cycle).select_related("person"))
+    for invitation in invitations:
+        if invitation.person == sales_people[2]:
+            continue  # never opened his link
+        if invitation.person == sales_people[3]:
+            _answer_through_the_pages(cycle, invitation, submit=False, steps=1)  # a draft
+            continue
+        _answer_through_the_pages(cycle, invitation)
+    # The rater list, as an attacker could replay it from the map and the audit log.
+    replayed = Dump.read().assignments
+    assert replayed
+
+    cycle_close(actor=coordinator, cycle=cycle)
+
+    dump = Dump.read()
+    responses = Response.objects.filter(cycle=cycle)
+    assert set(responses.values_list("rater_kind", flat=True)) == {"client", "self"}
+    mixed = [
+        key
+        for key in set(responses.values_list("rater_key", flat=True))
+        if {r.provider_id == r.rater_department_id for r in responses.filter(rater_key=key)}
+        == {True, False}
+    ]
+    assert mixed == []  # no key carries a self-assessment and other answers
+    found = attack(dump, cycle_ids=[cycle.pk])
+    assert found.raters == len(invitations) - 2  # not the idle one, nor the self-only head of FIN
+    assert found.linked == [], found.summary()
+    assert attack(dump, cycle_ids=[cycle.pk], assignments=replayed).linked == []

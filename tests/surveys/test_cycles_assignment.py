@@ -316,3 +316,146 @@ def test_changing_who_rates_in_settings_regenerates_the_list(company):
         settings=CycleSettings(include_self_assessment=False),
     )
     assert not Assignment.objects.filter(invitation__cycle=cycle, kind="self").exists()
+
+
+# --- The provider-set invariant (docs/anonymity.md) ----------------------------------------------
+
+
+def test_a_set_of_providers_shared_by_fewer_than_k_raters_is_a_violation():
+    def violations(*rows, k=3):
+        return [
+            (v.department_id, v.raters, v.fewest)
+            for v in planner.provider_set_violations(rows, k=k)
+        ]
+
+    same = [(1, {2, 3})] * 4
+    assert violations(*same) == []  # everyone alike, however few
+    assert violations((1, {2, 3}), (1, {2})) == [(1, 2, 1)]  # two raters, two sets
+    assert violations(*same, *[(1, {2})] * 3) == []  # both sets shared by k
+    assert violations(*same, (1, {2})) == [(1, 5, 1)]
+    # The self-assessment does not count: its answers have a key of their own.
+    assert violations((1, {1, 2}), (1, {2}), (1, {2})) == []
+    # Someone who only assesses his own department rates no client: he is not a rater here.
+    assert violations((1, {1}), (1, {2})) == []
+    # Departments are judged apart.
+    assert violations((1, {2}), (1, {2}), (4, {2}), (4, {3})) == [(4, 2, 1)]
+
+
+@given(
+    n=st.integers(min_value=0, max_value=12),
+    mode=st.sampled_from(["all", "heads", "sample"]),
+    size=st.integers(min_value=1, max_value=8),
+    selves=st.booleans(),
+    k=st.integers(min_value=3, max_value=10),
+)
+def test_the_planner_never_breaks_the_provider_set_invariant(n, mode, size, selves, k):
+    departments, people, links = _company(n)
+    plan = planner.plan_assignments(
+        departments=departments,
+        people=people,
+        links=links,
+        settings=planner.Settings(mode=mode, sample_size=size, include_self_assessment=selves),
+    )
+    department_of = {p.id: p.department_id for p in people}
+    assert planner.plan_violations(plan, department_of=department_of, k=k) == []
+
+
+def _no_change(cycle, action):
+    before = (plan_of(cycle), AuditEntry.objects.count())
+    with pytest.raises(ValidationError) as exc:
+        action()
+    assert exc.value.code == "provider_sets"
+    assert (plan_of(cycle), AuditEntry.objects.count()) == before  # nothing written
+    return " ".join(exc.value.messages)
+
+
+def test_one_rater_asked_about_one_more_provider_is_refused_with_what_to_do(company):
+    cycle = make_cycle(company)
+    hr = DepartmentFactory(organization=company.organization, code="HR", name_en="HR")
+    message = _no_change(
+        cycle,
+        lambda: services.assignment_add(
+            actor=None, cycle=cycle, person=company.people["sales1"], provider=hr
+        ),
+    )
+    assert message.startswith("SALES Продажи:")
+    assert "only 1 of its 4 raters" in message
+    assert "Every rater of this department also rates" in message
+    # The whole department is fine.
+    assert services.client_provider_add(actor=None, cycle=cycle, client=company.sales, provider=hr)
+    assert plan_of(cycle)["sales 1"]["HR"] == "employee"
+
+
+def test_one_rater_asked_about_one_provider_less_is_refused(company):
+    cycle = make_cycle(company)
+    assignment = Assignment.objects.get(
+        invitation__cycle=cycle, invitation__person=company.people["sales2"], provider=company.it
+    )
+    _no_change(
+        cycle, lambda: services.assignment_remove(actor=None, cycle=cycle, assignment=assignment)
+    )
+
+
+def test_a_person_added_to_the_list_rates_what_his_departments_raters_rate(company):
+    cycle = make_cycle(company)
+    hr = DepartmentFactory(organization=company.organization, code="HR")
+    services.client_provider_add(actor=None, cycle=cycle, client=company.sales, provider=hr)
+    invitation = Invitation.objects.get(cycle=cycle, person=company.people["sales3"])
+    services.invitation_remove(actor=None, cycle=cycle, invitation=invitation)
+    services.invitation_add(actor=None, cycle=cycle, person=company.people["sales3"])
+    assert set(plan_of(cycle)["sales 3"]) == {"PURCH", "IT", "HR"}  # not only the map's two
+
+
+@pytest.fixture
+def two_sets(company):
+    """Operations: six raters with k = 3, three of them asked about purchasing too (a list
+    made before the invariant existed: both sets are shared by k)."""
+    ops = DepartmentFactory(organization=company.organization, code="OPS", name_en="Operations")
+    people = [PersonFactory(department=ops, full_name=f"ops {i}") for i in range(6)]
+    InteractionLinkFactory(client=ops, provider=company.it)
+    cycle = make_cycle(company, anonymity_threshold=3)
+    for person in people[:3]:
+        invitation = Invitation.objects.get(cycle=cycle, person=person)
+        Assignment.objects.create(
+            invitation=invitation, provider=company.purchasing, kind="employee"
+        )
+    return cycle, people
+
+
+def test_removing_a_person_who_leaves_a_set_to_too_few_is_refused(two_sets):
+    cycle, people = two_sets
+    invitation = Invitation.objects.get(cycle=cycle, person=people[0])
+    message = _no_change(
+        cycle, lambda: services.invitation_remove(actor=None, cycle=cycle, invitation=invitation)
+    )
+    assert message.startswith("OPS ")
+    invitation = Invitation.objects.get(cycle=cycle, person=people[5])  # the set of three others
+    with pytest.raises(ValidationError):
+        services.invitation_remove(actor=None, cycle=cycle, invitation=invitation)
+
+
+def test_a_higher_threshold_that_the_list_does_not_meet_is_refused(two_sets):
+    cycle, _people = two_sets
+    with pytest.raises(ValidationError) as exc:
+        services.cycle_update(
+            actor=None,
+            cycle=cycle,
+            name=cycle.name,
+            criteria_set=cycle.criteria_set,
+            settings=CycleSettings(anonymity_threshold=4),
+        )
+    assert exc.value.code == "provider_sets"
+    cycle.refresh_from_db()
+    assert cycle.anonymity_threshold == 3
+
+
+def test_opening_refuses_a_list_that_people_who_left_broke(two_sets):
+    cycle, people = two_sets
+    people[0].is_active = False
+    people[0].save()
+    with pytest.raises(ValidationError) as exc:
+        services.cycle_open(actor=None, cycle=cycle)
+    assert exc.value.code == "provider_sets"
+    cycle.refresh_from_db()
+    assert cycle.status == "draft"
+    assert Invitation.objects.filter(cycle=cycle, person=people[0]).exists()  # rolled back

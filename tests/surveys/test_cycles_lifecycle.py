@@ -295,3 +295,59 @@ def test_opening_sends_one_invitation_per_person_through_the_email_module(
         cycle.invitations.values_list("person__email", flat=True)
     )
     assert not cycle.invitations.filter(invited_at__isnull=True).exists()
+
+
+def test_closing_keeps_counts_per_department_and_erases_who_was_asked_and_who_finished(
+    company, actor, sent
+):
+    from innerclient.surveys.completion import invitation_status_refresh
+    from innerclient.surveys.selectors import assignment_counts, assignment_summary, cycle_list
+    from tests.surveys.factories_emails import answer, finish
+
+    cycle = make_cycle(company)
+    services.cycle_open(actor=actor, cycle=cycle)
+
+    def figures():
+        counts = assignment_counts(cycle)
+        totals = (counts.people, counts.ratings, counts.client_departments)
+        return (*totals, counts.rated_departments, counts.self_assessments), assignment_summary(
+            cycle
+        )
+
+    before = figures()
+    finish(Invitation.objects.get(cycle=cycle, person=company.people["sales1"]))
+    finish(Invitation.objects.get(cycle=cycle, person=company.people["it_head"]))
+    answer(Invitation.objects.get(cycle=cycle, person=company.people["purch1"]), company.it)
+    invitation_status_refresh(cycle=cycle)
+    Invitation.objects.filter(cycle=cycle).update(reminders_sent=1, last_reminded_at=timezone.now())
+
+    services.cycle_close(actor=actor, cycle=cycle)
+
+    counts = {
+        c.department.code: (c.invited, c.started, c.completed, c.ratings, c.self_assessments)
+        for c in cycle.department_counts.select_related("department")
+    }
+    assert counts == {
+        "SALES": (4, 0, 1, 8, 0),
+        "PURCH": (2, 0, 1, 2, 1),  # purch 1 answered his only provider: finished
+        "IT": (1, 0, 1, 0, 1),
+    }
+    sales = cycle.department_counts.get(department=company.sales)
+    assert sales.providers == {str(company.purchasing.pk): 4, str(company.it.pk): 4}
+    assert not Assignment.objects.filter(invitation__cycle=cycle).exists()
+    # Who was invited stays (a closed link must still say so); nothing of what he did.
+    assert cycle.invitations.count() == 7
+    assert set(
+        cycle.invitations.values_list(
+            "status", "completed_on", "reminders_sent", "last_reminded_at", "claimed_by"
+        )
+    ) == {("closed", None, 0, None, "")}
+    assert AuditEntry.objects.get(action="cycle.close").changes["invitations_completed"] == 3
+    # Pages read the counts: the same figures as before the close (heads and employees are
+    # no longer told apart).
+    cycle.refresh_from_db()
+    assert figures() == before
+    assert next(row for row in cycle_list(company.organization) if row.id == cycle.pk).ratings == 12
+    # A late refresh (a reminder job that started before the close) writes nothing back.
+    assert invitation_status_refresh(cycle=cycle) == 0
+    assert set(cycle.invitations.values_list("status", flat=True)) == {"closed"}

@@ -206,13 +206,12 @@ def test_coordinator_edits_the_list_through_the_page(coordinator_client, company
     assert response.url.endswith(f"?client={company.sales.pk}")
     assert plan_of(cycle)["sales 1"] == {"PURCH": "employee", "IT": "employee"}
 
+    # One rater of Sales rating less than the other would single him out: refused.
     assignment = Assignment.objects.get(invitation__person=person, provider=company.it)
-    coordinator_client.post(edit, {"action": "remove_assignment", "assignment": assignment.pk})
-    assert plan_of(cycle)["sales 1"] == {"PURCH": "employee"}
-
-    coordinator_client.post(
-        edit, {"action": "add_assignment", "person": person.pk, "provider": company.it.pk}
+    refused = coordinator_client.post(
+        edit, {"action": "remove_assignment", "assignment": assignment.pk}, follow=True
     )
+    assert "Change what the whole department rates instead" in refused.content.decode()
     assert plan_of(cycle)["sales 1"] == {"PURCH": "employee", "IT": "employee"}
 
     coordinator_client.post(
@@ -350,3 +349,23 @@ def test_rater_list_pages_run_a_constant_number_of_queries(
         coordinator_client.get(_url("cycle_detail", company.organization, cycle.pk))
     with django_assert_max_num_queries(5):
         coordinator_client.get(_url("cycle_list", company.organization))
+
+
+def test_a_closed_cycles_rater_list_shows_only_the_counts_kept(
+    coordinator_client, company, no_email
+):
+    org = company.organization
+    cycle = make_cycle(company)
+    services.cycle_open(actor=None, cycle=cycle)
+    services.cycle_close(actor=None, cycle=cycle)
+
+    page = coordinator_client.get(_url("cycle_assignments", org, cycle.pk)).content.decode()
+    assert 'data-testid="list-erased"' in page
+    assert "7 people rate" in page and "10 client ratings" in page
+    assert "?client=" not in page  # no per-person list to open
+    detail = coordinator_client.get(
+        _url("cycle_assignments", org, cycle.pk) + f"?client={company.sales.pk}"
+    )
+    assert "sales 1" not in detail.content.decode()
+    cycle_page = coordinator_client.get(_url("cycle_detail", org, cycle.pk)).content.decode()
+    assert 'data-testid="people-count">7<' in cycle_page

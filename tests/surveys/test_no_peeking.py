@@ -21,7 +21,7 @@ def _plant_answers(cycle: Cycle, world) -> None:
         cycle=cycle,
         provider=world["department2"],
         rater_department=world["department"],
-        rater_kind="employee",
+        rater_kind="client",
         rater_key="k" * 64,
         status=Response.Status.SUBMITTED,
     )

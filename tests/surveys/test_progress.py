@@ -12,6 +12,7 @@ from django.utils import timezone
 from innerclient.core.models import AuditEntry, Role
 from innerclient.surveys.completion import invitation_status_refresh, response_rates
 from innerclient.surveys.models import Cycle, Invitation, Response
+from innerclient.surveys.services.cycles import cycle_close
 from tests.factories import DepartmentFactory, PersonFactory
 from tests.surveys.factories_emails import (
     answer,
@@ -117,7 +118,7 @@ def test_a_refresh_rewrites_every_invitation_in_one_transaction(org):
 
 
 def test_response_rates_per_department_and_overall(company):
-    rates = response_rates(cycle=company)
+    rates = response_rates(cycle=company, every_department=True)
 
     by_name = {row.department_name: row for row in rates.departments}
     assert (by_name["Sales"].invited, by_name["Sales"].completed, by_name["Sales"].started) == (
@@ -172,14 +173,45 @@ def test_htmx_poll_gets_only_the_partial(coordinator_client, company):
 
 
 def test_a_closed_cycle_shows_final_counts_without_polling(coordinator_client, company):
-    company.status = Cycle.Status.CLOSED
-    company.save()
+    cycle_close(actor=None, cycle=company)
 
     page = coordinator_client.get(_url(company)).content.decode()
 
     assert "hx-trigger" not in page
     assert "final counts" in page
     assert _url(company, "org:cycle_remind_now") not in page
+    # Read from the counts kept at close: no invitation says any more who finished.
+    assert 'data-testid="overall-completed">3<' in page
+    assert 'data-testid="overall-invited">6<' in page
+    assert set(Invitation.objects.values_list("status", flat=True)) == {"closed"}
+
+
+def test_a_head_sees_departments_below_the_threshold_only_together(client, company, make_member):
+    """Point 6: "1 of 3" would tell a head who has not answered. Sales (4 invited) and Finance
+    (2) are below the threshold of 5: a head sees them as one row, the total unchanged."""
+    org = company.organization
+    finance = Invitation.objects.filter(cycle=company, person__department__name_en="Finance")
+    head = make_member(org, Role.HEAD, department=finance.first().person.department)
+    client.force_login(head)
+
+    page = client.get(_url(company)).content.decode()
+
+    assert "Sales" not in page and "Finance" not in page
+    assert 'data-testid="department-rate"' not in page
+    assert 'data-testid="other-departments-rate"' in page
+    assert (
+        'data-testid="department-completed">3</span> / <span data-testid="department-invited">6<'
+        in page
+    )
+    assert 'data-testid="overall-completed">3<' in page
+    assert 'data-testid="folded-note"' in page
+
+
+def test_the_coordinator_sees_every_department_to_remind_them(coordinator_client, company):
+    page = coordinator_client.get(_url(company)).content.decode()
+
+    assert page.count('data-testid="department-rate"') == 2
+    assert 'data-testid="other-departments-rate"' not in page
 
 
 def test_an_analyst_sees_the_rates_but_no_reminder_button(client, company, make_member):

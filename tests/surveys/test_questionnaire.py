@@ -8,9 +8,17 @@ from django.test import Client
 from django.urls import reverse
 
 from innerclient.surveys import questionnaire
-from innerclient.surveys.models import Answer, Cycle, OpenAnswer, Response
+from innerclient.surveys.completion import invitation_progress
+from innerclient.surveys.models import (
+    Answer,
+    Assignment,
+    Cycle,
+    OpenAnswer,
+    RaterKind,
+    Response,
+)
 from innerclient.surveys.questionnaire import invitation_url, time_bucket
-from innerclient.surveys.tokens import link_token, rater_key
+from innerclient.surveys.tokens import link_token, rater_key, self_rater_key
 from innerclient.surveys.views import rater as rater_views
 from tests.surveys.factories_rater import rater_world, step_post
 
@@ -325,6 +333,43 @@ def test_self_assessment_is_the_last_step_and_says_so(client):
     client.post(reverse("rater:step", args=[3]), step_post(world, GOOD))
     response = _responses(world).get(provider=world.client_department)
     assert response.rater_kind == "self"
+
+
+def test_a_heads_self_assessment_shares_no_key_with_his_other_answers(client):
+    """Point 3 of the verification findings: the self-assessment is known to be the head's, so
+    under the same key it would tie him to his ratings of other departments."""
+    world = rater_world(providers=2)
+    invitation = world.invitations[0]
+    person = world.people[0]
+    person.is_head = True
+    person.save()
+    Assignment.objects.filter(invitation=invitation).update(kind=RaterKind.HEAD)
+    invitation.assignments.create(provider=world.client_department, kind=RaterKind.SELF)
+    _open(client, world)
+
+    # A draft of the self step, autosaved, then found again on the step's page.
+    client.post(
+        reverse("rater:autosave", args=[3]),
+        step_post(world, {"quality": 2}, {"quality": "We are slow"}),
+        HTTP_HX_REQUEST="true",
+    )
+    assert "We are slow" in client.get(reverse("rater:step", args=[3])).text
+    for number in (1, 2, 3):
+        client.post(reverse("rater:step", args=[number]), step_post(world, GOOD))
+    assert client.post(reverse("rater:submit")).status_code == 302
+    assert client.post(reverse("rater:submit")).status_code == 302  # idempotent
+
+    token = link_token(str(invitation.public_id))
+    responses = list(_responses(world))
+    assert len(responses) == 3
+    assert {r.status for r in responses} == {Response.Status.SUBMITTED}
+    own = next(r for r in responses if r.provider_id == world.client_department.pk)
+    others = [r for r in responses if r is not own]
+    assert own.rater_key == self_rater_key(token) and own.rater_kind == "self"
+    assert {r.rater_key for r in others} == {rater_key(token)}
+    assert {r.rater_kind for r in others} == {"client"}  # never "head"
+    # Completion tracking knows both keys: he has finished.
+    assert invitation_progress(cycle=world.cycle)[invitation.pk].status == "completed"
 
 
 def test_get_requests_write_nothing(client, world):

@@ -3,6 +3,8 @@
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.shortcuts import get_object_or_404
+from django.utils import translation
+from django.utils.translation import gettext as _
 from ninja import Path, Query, Router
 
 from innerclient.api.auth import api_access
@@ -124,6 +126,12 @@ def cycle_transition_view(request, cycle_id: Path[Id], payload: TransitionIn):
     response={200: ResponseRatesOut, **ERROR_RESPONSES},
     url_name="cycle_response_rates",
     summary="Invited, started and completed raters per department (counts only)",
+    description=(
+        "Departments with fewer people invited than the cycle's anonymity threshold are "
+        "counted together in one row without a department id (`folded_departments` says how "
+        "many), as everywhere but on the coordinator's response-rate page. A closed cycle's "
+        "counts are those kept at close."
+    ),
 )
 def cycle_response_rates(request, cycle_id: Path[Id]):
     access = api_access(request, Scope.CYCLES_READ)
@@ -157,11 +165,26 @@ def cycle_response_rates(request, cycle_id: Path[Id]):
                 "department_name_en": name_en,
             }
         )
+    if rates.other is not None:
+        with translation.override("ru"):
+            name_ru = str(_("Other departments"))
+        with translation.override("en"):
+            name_en = str(_("Other departments"))
+        rows.append(
+            {
+                **rate(rates.other),
+                "department_id": None,
+                "department_code": None,
+                "department_name_ru": name_ru,
+                "department_name_en": name_en,
+            }
+        )
     return {
         "cycle_id": cycle.pk,
         "status": cycle.status,
         "overall": rate(rates.overall),
         "departments": rows,
+        "folded_departments": rates.folded,
         "not_yet_invited": rates.not_yet_invited,
         "refreshed_at": rates.refreshed_at,
     }

@@ -11,6 +11,8 @@ results and tells the heads, which belong to apps above this one. Every caller p
 ``innerclient.workflow.services.cycle_publish``.
 """
 
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, fields
 from datetime import date
 
@@ -215,6 +217,8 @@ def cycle_update(
     )
     if any(key in changes for key in RATER_FIELDS):
         _generate(actor=actor, cycle=cycle)
+    elif "anonymity_threshold" in changes:
+        _provider_sets_check(cycle)
     return cycle
 
 
@@ -264,6 +268,7 @@ def _generate(*, actor, cycle: Cycle) -> tuple[int, int]:
         for provider_id, kind in item.assignments.items()
     ]
     Assignment.objects.bulk_create(rows, batch_size=1000)
+    _provider_sets_check(cycle)  # true by construction; checked where every list is made
     audit_record(
         organization=cycle.organization,
         actor=actor,
@@ -278,6 +283,46 @@ def _generate(*, actor, cycle: Cycle) -> tuple[int, int]:
         },
     )
     return len(plan), len(rows)
+
+
+def _provider_sets_check(cycle: Cycle, *, departments: Iterable[int] | None = None) -> None:
+    """Refuse a rater list on which a client department's raters rate different sets of
+    providers and a set is shared by fewer than k of them (``planner.provider_set_violations``,
+    docs/anonymity.md). Raised inside the caller's transaction, so nothing is written."""
+    rows = Assignment.objects.filter(invitation__cycle=cycle).exclude(kind=RaterKind.SELF)
+    if departments is not None:
+        rows = rows.filter(invitation__person__department_id__in=list(departments))
+    sets: dict[int, set[int]] = defaultdict(set)
+    department_of: dict[int, int] = {}
+    for invitation_id, department_id, provider_id in rows.values_list(
+        "invitation_id", "invitation__person__department_id", "provider_id"
+    ):
+        sets[invitation_id].add(provider_id)
+        department_of[invitation_id] = department_id
+    violations = planner.provider_set_violations(
+        ((department_of[pk], providers) for pk, providers in sets.items()),
+        k=cycle.anonymity_threshold,
+    )
+    if not violations:
+        return
+    first = violations[0]
+    department = Department.objects.get(pk=first.department_id)
+    raise ValidationError(
+        _(
+            "%(department)s: its raters would not all rate the same departments, and one set "
+            "of departments would be asked of only %(fewest)s of its %(raters)s raters (the "
+            "anonymity threshold is %(k)s). The departments a rater answers about would then "
+            "point to those people. Change what the whole department rates instead: “Every "
+            "rater of this department also rates”, or “Remove” beside one of its providers."
+        )
+        % {
+            "department": f"{department.code} {department.name}",
+            "fewest": first.fewest,
+            "raters": first.raters,
+            "k": cycle.anonymity_threshold,
+        },
+        code="provider_sets",
+    )
 
 
 def _refuse_unless_draft(cycle: Cycle) -> None:
@@ -324,9 +369,26 @@ def _check_provider(cycle: Cycle, provider: Department) -> None:
         )
 
 
+def _department_set(cycle: Cycle, department_id: int) -> list[int] | None:
+    """The providers every listed rater of the department rates, when they all rate the same
+    ones (self-assessment left out); None when nobody is listed or their sets differ."""
+    sets: dict[int, set[int]] = defaultdict(set)
+    for invitation_id, provider_id in (
+        Assignment.objects.filter(
+            invitation__cycle=cycle, invitation__person__department_id=department_id
+        )
+        .exclude(provider_id=department_id)
+        .values_list("invitation_id", "provider_id")
+    ):
+        sets[invitation_id].add(provider_id)
+    distinct = {frozenset(providers) for providers in sets.values()}
+    return sorted(distinct.pop()) if len(distinct) == 1 else None
+
+
 @transaction.atomic
 def invitation_add(*, actor, cycle: Cycle, person: Person) -> Invitation:
-    """Add a person who then rates every active provider of his department on the map."""
+    """Add a person who then rates what the listed raters of his department rate, or, when
+    none is listed yet, every active provider of his department on the map."""
     cycle = _locked(cycle)
     _refuse_unless_draft(cycle)
     _check_person(cycle, person)
@@ -334,13 +396,17 @@ def invitation_add(*, actor, cycle: Cycle, person: Person) -> Invitation:
         raise ValidationError(
             _("%(name)s is already on the list.") % {"name": person.full_name}, code="exists"
         )
-    providers = list(
-        Department.objects.filter(
-            client_links__client_id=person.department_id,
-            client_links__organization_id=cycle.organization_id,
-            is_active=True,
-        ).exclude(pk=person.department_id)
-    )
+    shared = _department_set(cycle, person.department_id)
+    if shared is not None:
+        providers = list(Department.objects.filter(pk__in=shared, is_active=True))
+    else:
+        providers = list(
+            Department.objects.filter(
+                client_links__client_id=person.department_id,
+                client_links__organization_id=cycle.organization_id,
+                is_active=True,
+            ).exclude(pk=person.department_id)
+        )
     if not providers:
         raise ValidationError(
             _(
@@ -357,6 +423,7 @@ def invitation_add(*, actor, cycle: Cycle, person: Person) -> Invitation:
             for p in providers
         ]
     )
+    _provider_sets_check(cycle, departments=[person.department_id])
     audit_record(
         organization=cycle.organization,
         actor=actor,
@@ -375,6 +442,7 @@ def invitation_remove(*, actor, cycle: Cycle, invitation: Invitation) -> None:
         raise ValidationError(_("Unknown invitation."), code="unknown")
     person = invitation.person
     invitation.delete()
+    _provider_sets_check(cycle, departments=[person.department_id])
     audit_record(
         organization=cycle.organization,
         actor=actor,
@@ -400,6 +468,7 @@ def assignment_add(*, actor, cycle: Cycle, person: Person, provider: Department)
         )
     kind = _kind_for(person, provider)
     assignment = Assignment.objects.create(invitation=invitation, provider=provider, kind=kind)
+    _provider_sets_check(cycle, departments=[person.department_id])
     audit_record(
         organization=cycle.organization,
         actor=actor,
@@ -426,6 +495,7 @@ def assignment_remove(*, actor, cycle: Cycle, assignment: Assignment) -> None:
     assignment.delete()
     if not invitation.assignments.exists():
         invitation.delete()
+    _provider_sets_check(cycle, departments=[invitation.person.department_id])
     audit_record(
         organization=cycle.organization,
         actor=actor,
@@ -469,6 +539,7 @@ def client_provider_add(*, actor, cycle: Cycle, client: Department, provider: De
             for inv in invitations
         ]
     )
+    _provider_sets_check(cycle, departments=[client.pk])
     audit_record(
         organization=cycle.organization,
         actor=actor,
@@ -489,6 +560,7 @@ def client_provider_remove(*, actor, cycle: Cycle, client: Department, provider:
     ).exclude(kind=RaterKind.SELF)
     removed, _detail = rows.delete()
     Invitation.objects.filter(cycle=cycle, assignments__isnull=True).delete()
+    _provider_sets_check(cycle, departments=[client.pk])
     if removed:
         audit_record(
             organization=cycle.organization,
@@ -528,6 +600,8 @@ def cycle_open(*, actor, cycle: Cycle) -> Cycle:
     )
     dropped, _detail = stale.delete()
     Invitation.objects.filter(cycle=cycle, assignments__isnull=True).delete()
+    # People who left since the list was made may leave a set shared by too few.
+    _provider_sets_check(cycle)
     invitations = Invitation.objects.filter(cycle=cycle)
     people = invitations.count()
     ratings = Assignment.objects.filter(invitation__cycle=cycle).count()
@@ -565,16 +639,18 @@ def cycle_open(*, actor, cycle: Cycle) -> Cycle:
 
 @transaction.atomic
 def cycle_close(*, actor, cycle: Cycle) -> Cycle:
-    """Stop answers; completion on the invitations is refreshed once more."""
+    """Stop answers. Completion is refreshed once more and counted per rater department;
+    then the per-person detail is erased: the rater list, and every invitation's status,
+    completion date and reminders (``completion.cycle_counts_keep``, docs/anonymity.md)."""
     cycle = _locked(cycle)
     _refuse_unless(
         cycle, Cycle.Status.OPEN, _("Only an open cycle can be closed; this one is %(status)s.")
     )
+    completion.invitation_status_refresh(cycle=cycle)  # the last one, while still open
     cycle.status = Cycle.Status.CLOSED
     cycle.closed_at = timezone.now()
     cycle.save(update_fields=["status", "closed_at"])
-    completion.invitation_status_refresh(cycle=cycle)
-    completed = Invitation.objects.filter(cycle=cycle, status=Invitation.Status.COMPLETED).count()
+    counts = completion.cycle_counts_keep(cycle=cycle)
     audit_record(
         organization=cycle.organization,
         actor=actor,
@@ -582,7 +658,7 @@ def cycle_close(*, actor, cycle: Cycle) -> Cycle:
         obj=cycle,
         changes={
             "status": [Cycle.Status.OPEN, Cycle.Status.CLOSED],
-            "invitations_completed": completed,
+            "invitations_completed": sum(c.completed for c in counts),
         },
     )
     return cycle

@@ -368,8 +368,10 @@ def cycle_assignments(request, org_slug, pk):
     cycle = _cycle(access, pk)
     client = None
     detail = None
+    # A closed cycle's list is erased (only counts are kept): there is no per-person detail.
+    kept = cycle.status in (Cycle.Status.CLOSED, Cycle.Status.PUBLISHED)
     client_id = request.GET.get("client", "")
-    if client_id.isdigit():
+    if client_id.isdigit() and not kept:
         client = get_object_or_404(Department, organization=access.organization, pk=client_id)
         detail = selectors.assignment_group_detail(cycle, client)
     return render(
@@ -380,6 +382,7 @@ def cycle_assignments(request, org_slug, pk):
             "nav": "cycles",
             "cycle": cycle,
             "editable": cycle.status == Cycle.Status.DRAFT,
+            "kept": kept,
             "counts": selectors.assignment_counts(cycle),
             "groups": selectors.assignment_summary(cycle) if detail is None else [],
             "client": client,

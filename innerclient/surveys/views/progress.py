@@ -1,7 +1,9 @@
 """Response rates while a cycle runs: counts per department, never anything per person.
 
 Readers (coordinator, analyst, department head: ``VIEW_MAP``) watch the page; only the
-coordinator (``MANAGE_ORGANIZATION``) may send a reminder now.
+coordinator (``MANAGE_ORGANIZATION``) may send a reminder now, and only he sees the counts of
+departments with fewer than k people invited (the others see them together, as "other
+departments": "1 of 3" would tell a head who has not answered).
 """
 
 from django.contrib import messages
@@ -27,15 +29,16 @@ def _cycle(access, pk: int) -> Cycle:
 def cycle_progress(request, org_slug, pk):
     access = org_access(request, org_slug, Capability.VIEW_MAP)
     cycle = _cycle(access, pk)
+    coordinator = access.can(Capability.MANAGE_ORGANIZATION)
     context = {
         "access": access,
         "org": access.organization,
         "nav": "cycles",
         "cycle": cycle,
-        "rates": completion.response_rates(cycle=cycle),
+        "rates": completion.response_rates(cycle=cycle, every_department=coordinator),
         "live": cycle.status == Cycle.Status.OPEN,
         "poll_seconds": POLL_SECONDS,
-        "can_remind": access.can(Capability.MANAGE_ORGANIZATION),
+        "can_remind": coordinator,
     }
     if request.htmx:
         return render(request, "surveys/progress/_rates.html", context)

@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand
 
 from innerclient.surveys.cli import add_cycle_argument, cycle_of, refusals_as_errors
-from innerclient.surveys.models import Invitation
+from innerclient.surveys.completion import response_rates
 from innerclient.surveys.services.cycles import cycle_close
 
 
@@ -17,10 +17,9 @@ class Command(BaseCommand):
         found = cycle_of(org, cycle)
         with refusals_as_errors():
             cycle_close(actor=None, cycle=found)
-        invitations = Invitation.objects.filter(cycle=found)
-        done = invitations.filter(status=Invitation.Status.COMPLETED).count()
+        overall = response_rates(cycle=found).overall  # the counts kept at close
         self.stdout.write(
             self.style.SUCCESS(
-                f"Closed “{found.name}”: {done} of {invitations.count()} people finished."
+                f"Closed “{found.name}”: {overall.completed} of {overall.invited} people finished."
             )
         )
