@@ -104,12 +104,20 @@ def test_results_need_a_reason_and_a_closed_cycle(org, departments):
 def test_too_few_raters_store_no_figure_at_all(org, departments):
     cycle = closed_cycle(org, anonymity_threshold=5)
     _plant_clients(cycle, departments, per_client={"A": 2, "B": 2}, score=1)
+    plant_response(
+        cycle, provider=departments["P"], client=departments["P"], scores=[5] * 8, kind="self"
+    )
     snapshot = results_compute(actor=None, cycle=cycle, reason="test")
     provider = _provider(snapshot, departments["P"])
-    assert provider["rated"] and not provider["shown"]
+    # Not even "rated": that would tell that between 1 and 4 ratings exist.
+    assert not provider["rated"] and not provider["shown"]
+    assert snapshot.payload["hidden_rated"] == 1
     assert provider["index"] is None and provider["adjusted"] is None
     assert provider["n_raters"] == 0  # "fewer than 5", never "exactly 4"
     assert all(v is None for v in provider["criteria"])
+    # The head's self-assessment is shown only beside the clients' view.
+    assert provider["self_index"] is None
+    assert all(v is None for v in provider["self_criteria"])
     assert not [c for c in snapshot.payload["cells"] if c["provider"] == provider["code"]]
     assert not [p for p in snapshot.payload["problems"] if p["department"] == provider["code"]]
 
