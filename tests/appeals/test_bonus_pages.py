@@ -171,7 +171,9 @@ def test_payroll_export_lists_every_department_with_safe_text(client, company):
     assert by_code["X2"][6] == "insufficient data"
     assert by_code["X2"][7] == "Fewer raters than the minimum"
     assert by_code["X4"][3:7] == (None, None, None, "insufficient data")
-    assert by_code["X4"][7] == "No figure (not rated, or by fewer raters than the anonymity threshold)"
+    assert by_code["X4"][7] == (
+        "No figure (not rated, or by fewer raters than the anonymity threshold)"
+    )
 
 
 def test_export_without_published_results_goes_back_to_the_page(client, org):
