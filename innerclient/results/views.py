@@ -72,16 +72,17 @@ def cycle_results(request, org_slug, pk):
         for pair in integrity["inflation_pairs"]
     ]
     srm = payload.get("srm")
-    actors = []
-    if srm:
-        actors = sorted(
-            (
-                {"name": names.get(code, "?"), "effect": value}
-                for code, value in enumerate(srm["actor"])
-                if value is not None
-            ),
-            key=lambda row: -abs(row["effect"]),
-        )[:5]
+    # How each client department rates: its leniency in the adjustment, estimated from its
+    # views shown on their own, each resting on at least k of its raters.
+    leniency = (payload.get("adjustment") or {}).get("leniency") or []
+    actors = sorted(
+        (
+            {"name": names.get(code, "?"), "effect": value}
+            for code, value in enumerate(leniency)
+            if value is not None
+        ),
+        key=lambda row: -abs(row["effect"]),
+    )[:5]
     context.update(
         {
             "snapshot": snapshot,

@@ -281,6 +281,7 @@ class CycleScores:
     comments_shown: NDArray[np.bool_]
     adjustment_factor: str  # "client department"
     adjustment_components: int
+    leniency: NDArray[np.float64]  # per client department, index points (nan: not estimated)
     srm: RoundRobin | None
     srm_departments: NDArray[np.int64]
     reliability: Reliability
@@ -440,7 +441,8 @@ def _leniency_adjusted(
     from those views alone. Every answer of K is lowered by b_K (the pooled unit, whose
     departments are not known to any figure, at the average leniency 0) and aggregated
     exactly as the raw index is, so raw and adjusted figures can be read side by side.
-    Returns the adjusted criterion scores, index and the design's connected components.
+    Returns the adjusted criterion scores, the index, each client department's leniency
+    (index points, nan where it has no view of its own) and the design's components.
     """
     kept = prepared.kept
     d = kept.n_departments
@@ -448,16 +450,17 @@ def _leniency_adjusted(
     view_index = weighted_index(unit_percent.transpose(0, 2, 1).reshape(-1, weights.size), weights)
     view_index = view_index.reshape(d, d + 1)[:, :d]
     p, k = np.nonzero(np.isfinite(view_index) & prepared.units.own_unit)
-    leniency = np.zeros(d + 1)
+    leniency = np.full(d + 1, np.nan)
     components = 0
     if p.size:
         fit = additive(p, k, view_index[p, k])
         effects = fit.rater_effects
-        leniency[: effects.size] = np.where(np.isfinite(effects), effects, 0.0)
+        leniency[: effects.size] = effects
         components = fit.n_components
-    percent = kept.scale.percent(kept.score) - leniency[kept.client]
+    correction = np.where(np.isfinite(leniency), leniency, 0.0)
+    percent = kept.scale.percent(kept.score) - correction[kept.client]
     crit = _criterion_scores(prepared, mode, percent)
-    return crit, weighted_index(crit, weights), components
+    return crit, weighted_index(crit, weights), leniency[:d], components
 
 
 def _history_index(earlier: CycleAnswers, methodology: Methodology) -> NDArray[np.float64]:
@@ -649,7 +652,9 @@ def score_cycle(
         return np.where(mask, values, np.nan)
 
     unit_percent = visible(table.percent_of_scale, cell_visible).reshape(shape3)
-    _crit_adjusted, adjusted, components = _leniency_adjusted(prepared, m.mode, unit_percent)
+    _crit_adjusted, adjusted, leniency, components = _leniency_adjusted(
+        prepared, m.mode, unit_percent
+    )
     srm, srm_members, srm_matrix = _srm(resp, d)
 
     change = _change(resp, np.where(shown, index_raw, np.nan), history, m, d)
@@ -742,6 +747,7 @@ def score_cycle(
         comments_shown=comments_shown,
         adjustment_factor="client department",
         adjustment_components=components,
+        leniency=leniency,
         srm=srm,
         srm_departments=srm_members,
         reliability=_reliability(kept, resp, np.ones(kept.score.size, dtype=bool)),
@@ -895,6 +901,7 @@ def as_json(scores: CycleScores) -> dict[str, object]:
         "adjustment": {
             "factor": scores.adjustment_factor,
             "components": scores.adjustment_components,
+            "leniency": _nums(scores.leniency),
         },
         "srm": srm_json,
         "reliability": {

@@ -70,6 +70,7 @@ def test_a_department_behind_fewer_than_k_raters_gets_no_actor_effect():
     assert 5 not in scores.srm_departments.tolist()  # its views are pooled, never its own
     payload = as_json(scores)
     assert payload["srm"]["actor"][5] is None
+    assert payload["adjustment"]["leniency"][5] is None  # nor a leniency
     assert all(5 not in (pair["a"], pair["b"]) for pair in payload["integrity"]["inflation_pairs"])
     for code in scores.srm_departments:
         raters = scores.client_raters[:, code]
