@@ -53,9 +53,11 @@ INSTALLED_APPS = [
     "innerclient.actions",
     "innerclient.appeals",
     "innerclient.regulation",
+    "innerclient.workflow",
     "innerclient.api",
     "innerclient.ops",
     "innerclient.backup",
+    "innerclient.demo",
 ]
 
 MIDDLEWARE = [

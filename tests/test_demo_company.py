@@ -18,10 +18,10 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from innerclient.core.models import AuditEntry, Membership, Organization, Role
-from innerclient.org.demo import structure
-from innerclient.org.demo.build import DEFAULT_PASSWORD, DemoConfig, demo_build, demo_fingerprint
-from innerclient.org.demo.people import deputy_title, plan_people, transliterate
-from innerclient.org.demo.request_log import (
+from innerclient.demo import structure
+from innerclient.demo.build import DEFAULT_PASSWORD, DemoConfig, demo_build, demo_fingerprint
+from innerclient.demo.people import deputy_title, plan_people, transliterate
+from innerclient.demo.request_log import (
     HOLIDAYS,
     MAP_MIN_COUNT,
     XLSX_HEADERS,

@@ -19,8 +19,8 @@ from django.db import connection, models, transaction
 from django.test import override_settings
 
 from innerclient.core.models import AuditEntry
-from innerclient.org.demo.build import DEFAULT_ANCHOR, DemoConfig, demo_build
-from innerclient.org.demo.cycles import (
+from innerclient.demo.build import DEFAULT_ANCHOR, DemoConfig, demo_build
+from innerclient.demo.cycles import (
     PLANTED,
     cycle_dates,
     cycles_fingerprint,

@@ -444,15 +444,6 @@ def _public_actions(cycle: Cycle, provider_ids: list[int]):
     return found
 
 
-def rater_has_changes(*, cycle_id: int, provider_ids: list[int]) -> bool:
-    """Whether "What we changed" has anything for a rater of ``cycle_id`` who rates
-    ``provider_ids`` (the condition for linking to it from the questionnaire)."""
-    cycle = Cycle.objects.filter(pk=cycle_id).first()
-    if cycle is None or not provider_ids:
-        return False
-    return _public_actions(cycle, provider_ids).exists()
-
-
 def changes_for_rater(*, cycle_id: int, providers: list[tuple[int, str]]) -> dict:
     """What the departments a rater rates did since the previous published cycle.
 

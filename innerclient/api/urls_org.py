@@ -1,4 +1,4 @@
-"""The coordinator's API token page, under /o/<org_slug>/ (included by innerclient/org/urls.py)."""
+"""The coordinator's API token page, under /o/<org_slug>/ (listed in innerclient/urls.py)."""
 
 from django.urls import path
 

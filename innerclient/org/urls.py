@@ -1,6 +1,8 @@
-"""Everything under /o/<org_slug>/: each view resolves the organization through org_access."""
+"""The organization's own pages under /o/<org_slug>/ (namespace ``org``; the other apps' pages
+there are listed beside these in innerclient/urls.py). Each view resolves the organization
+through org_access."""
 
-from django.urls import include, path
+from django.urls import path
 
 from innerclient.core import views as core_views
 from innerclient.org.views import imports, interaction_map, members, overview, structure
@@ -36,21 +38,4 @@ urlpatterns = [
     path("map/links/", interaction_map.link_list, name="link_list"),
     path("map/links/<int:pk>/", interaction_map.link_edit, name="link_edit"),
     path("map/export.xlsx", interaction_map.map_export, name="map_export"),
-    # Evaluation cycles (innerclient.surveys)
-    path("cycles/", include("innerclient.surveys.urls_cycles")),
-    path("cycles/", include("innerclient.surveys.urls_progress")),
-    # Results and the methodology (innerclient.results)
-    path("", include("innerclient.results.urls")),
-    # Dashboards, department cards, PDFs and exports (innerclient.reports)
-    path("", include("innerclient.reports.urls")),
-    # Action plans (innerclient.actions)
-    path("", include("innerclient.actions.urls")),
-    # Appeals and bonus multipliers (innerclient.appeals)
-    path("", include("innerclient.appeals.urls")),
-    # The Regulation document (innerclient.regulation)
-    path("", include("innerclient.regulation.urls")),
-    # Background jobs and their failures (innerclient.ops)
-    path("", include("innerclient.ops.urls_org")),
-    # API tokens for integrations (innerclient.api)
-    path("", include("innerclient.api.urls_org")),
 ]

@@ -1,10 +1,9 @@
 """The publication email: each department head gets one message with a link to his card.
 
-Not wired into ``cycle_publish`` here; the caller (the publication service) does, after the
-transaction commits:
+Not wired into publication here: the publication service
+(``innerclient.workflow.services.cycle_publish``) calls, inside its transaction,
 
-    from innerclient.reports.notifications import notify_publication_enqueue
-    notify_publication_enqueue(cycle_id=cycle.pk)   # inside cycle_publish's transaction
+    notify_publication_enqueue(cycle_id=cycle.pk)   # sent once the transaction commits
 
 or synchronously ``notify_publication(cycle)`` (returns the number of emails sent).
 """

@@ -22,6 +22,7 @@ from innerclient.results.models import MethodologySettings, ResultSnapshot
 from innerclient.scoring.cells import Scale
 from innerclient.scoring.pipeline import CycleAnswers, Methodology
 from innerclient.surveys.models import Answer, Criterion, Cycle, Response
+from innerclient.surveys.selectors import earlier_cycles
 
 
 def methodology_settings(organization: Organization) -> MethodologySettings:
@@ -184,17 +185,6 @@ def current_exclusions(cycle: Cycle) -> list[tuple[int, int]]:
     if snapshot is None:
         return []
     return [(int(p), int(c)) for p, c in snapshot.payload.get("exclusions", [])]
-
-
-def earlier_cycles(cycle: Cycle) -> list[Cycle]:
-    """Published cycles of the organization that opened before this one, oldest first."""
-    started = cycle.opened_at or cycle.created_at
-    return list(
-        Cycle.objects.filter(organization_id=cycle.organization_id, status=Cycle.Status.PUBLISHED)
-        .exclude(pk=cycle.pk)
-        .filter(Q(opened_at__lt=started) | Q(opened_at__isnull=True, created_at__lt=started))
-        .order_by("opened_at", "created_at")
-    )
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,29 @@ def cycle_results_visible(cycle: Cycle) -> bool:
     return cycle.status == Cycle.Status.PUBLISHED
 
 
+def _earlier_published(cycle: Cycle):
+    started = cycle.opened_at or cycle.created_at
+    return (
+        Cycle.objects.filter(organization_id=cycle.organization_id, status=Cycle.Status.PUBLISHED)
+        .exclude(pk=cycle.pk)
+        .filter(Q(opened_at__lt=started) | Q(opened_at__isnull=True, created_at__lt=started))
+    )
+
+
+def earlier_cycles(cycle: Cycle) -> list[Cycle]:
+    """Published cycles of the organization that opened before this one, oldest first."""
+    return list(_earlier_published(cycle).order_by("opened_at", "created_at"))
+
+
+def earlier_cycle_published(*, cycle_id: int) -> bool:
+    """Whether a cycle of the organization that opened before ``cycle_id`` is published: then
+    its results may have led to actions, and the questionnaire links to "What we changed"."""
+    cycle = (
+        Cycle.objects.filter(pk=cycle_id).only("organization_id", "opened_at", "created_at").first()
+    )
+    return cycle is not None and _earlier_published(cycle).exists()
+
+
 def cycle_find(organization: Organization, ref: str) -> Cycle | None:
     """A cycle by id or by exact name (for commands)."""
     cycles = Cycle.objects.filter(organization=organization).select_related("criteria_set")

@@ -1,4 +1,5 @@
-"""Access rules for evaluation cycles and criteria sets (innerclient/surveys/urls_cycles.py)."""
+"""Access rules for evaluation cycles and criteria sets (innerclient/surveys/urls_cycles.py),
+and the cycle's "Publish" step (innerclient/workflow/urls.py)."""
 
 from tests.test_access_matrix import COORD, READERS, Rule
 
@@ -10,6 +11,7 @@ ORG_RULES = {
     "org:cycle_assignments": Rule(COORD, objects=(("pk", "cycles_cycle"),)),
     "org:cycle_assignments_edit": Rule(COORD, method="post", objects=(("pk", "cycles_cycle"),)),
     "org:cycle_transition": Rule(COORD, objects=(("pk", "cycles_cycle"),), extra=(("to", "open"),)),
+    "org:cycle_publish": Rule(COORD, objects=(("pk", "cycles_cycle"),)),
     "org:criteria_list": Rule(READERS),
     "org:criteria_create": Rule(COORD, method="post"),
     "org:criteria_edit": Rule(COORD, objects=(("pk", "cycles_criteria_set"),)),

@@ -11,7 +11,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from innerclient.actions.models import ActionPlan
-from innerclient.actions.selectors import rater_has_changes
 from innerclient.surveys.models import Cycle
 from innerclient.surveys.views.rater import COOKIE_NAME
 from tests.actions.factories import make_action
@@ -170,11 +169,23 @@ def test_the_page_speaks_the_raters_language(russian_client):
     assert '<html lang="ru">' in page.text
 
 
-def test_rater_has_changes_is_the_condition_for_the_link(world):
-    providers = [p.pk for p in world.providers]
-    assert rater_has_changes(cycle_id=world.cycle.pk, provider_ids=providers) is False
-    make_action(department=world.providers[1], cycle=world.previous, status="planned")
-    assert rater_has_changes(cycle_id=world.cycle.pk, provider_ids=providers) is False
-    make_action(department=world.providers[1], cycle=world.previous, status="in_progress")
-    assert rater_has_changes(cycle_id=world.cycle.pk, provider_ids=providers) is True
-    assert rater_has_changes(cycle_id=world.cycle.pk, provider_ids=[]) is False
+def test_the_questionnaire_links_to_what_we_changed_once_an_earlier_cycle_was_published(
+    client, world
+):
+    # No department has reported an action yet: the link is there and the page says so.
+    _open_link(client, world)
+    home = client.get(reverse("rater:home"))
+    assert home.status_code == 200
+    assert 'data-testid="rater-changes-link"' in home.text
+    page = client.get(URL)
+    assert page.status_code == 200
+    assert page.text.count("No action reported yet.") == len(world.providers)
+
+
+def test_the_first_cycle_of_a_company_has_no_link_to_what_we_changed(client):
+    world = rater_world(providers=2)
+    _open_link(client, world)
+    home = client.get(reverse("rater:home"))
+    assert home.status_code == 200
+    assert "Your departments" in home.text
+    assert 'data-testid="rater-changes-link"' not in home.text

@@ -15,7 +15,7 @@ from django.utils import translation
 from django.utils.translation import gettext
 
 from innerclient.core.models import Role
-from innerclient.org.demo.build import DemoConfig, demo_build
+from innerclient.demo.build import DemoConfig, demo_build
 from innerclient.regulation.services import regulation_publish
 from innerclient.surveys.models import Cycle
 from tests.regulation.pdftext import pdf_text

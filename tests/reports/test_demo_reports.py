@@ -12,7 +12,7 @@ from django.test import override_settings
 from django.urls import reverse
 
 from innerclient.core.models import Membership, Role
-from innerclient.org.demo.build import DemoConfig, demo_build
+from innerclient.demo.build import DemoConfig, demo_build
 from innerclient.org.models import Department
 from innerclient.reports.selectors import latest_published_cycle
 

@@ -7,7 +7,8 @@ from django.utils import timezone
 
 from innerclient.surveys.criteria import criteria_set_create
 from innerclient.surveys.models import Answer, Cycle, Response
-from innerclient.surveys.services.cycles import cycle_create, cycle_publish
+from innerclient.surveys.services.cycles import cycle_create
+from innerclient.workflow.services import cycle_publish
 
 
 def plant_response(

@@ -24,7 +24,7 @@ from innerclient.core.audit import audit_record
 from innerclient.org.models import Department
 from innerclient.surveys.completion import response_rates
 from innerclient.surveys.models import Cycle
-from innerclient.surveys.services.cycles import cycle_transition
+from innerclient.workflow.services import cycle_transition
 
 router = Router(tags=["cycles"])
 

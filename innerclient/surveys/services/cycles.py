@@ -5,9 +5,12 @@ Each write is one atomic service with an audit row. Settings and the rater list 
 while the cycle is a draft; opening freezes the criteria version and sends the invitations;
 closing stops answers and refreshes completion; publishing makes results visible. No state can
 be skipped and none goes back.
+
+Publication is more than the status change kept here (``cycle_mark_published``): it stores the
+results and tells the heads, which belong to apps above this one. Every caller publishes through
+``innerclient.workflow.services.cycle_publish``.
 """
 
-import importlib
 from dataclasses import asdict, dataclass, fields
 from datetime import date
 
@@ -20,6 +23,7 @@ from innerclient.core.audit import audit_record
 from innerclient.core.models import Organization
 from innerclient.org.models import Department, InteractionLink, Person
 from innerclient.surveys import assignment as planner
+from innerclient.surveys import completion, notifications
 from innerclient.surveys.criteria import criteria_set_freeze
 from innerclient.surveys.models import (
     SCALE_BOUNDS,
@@ -515,14 +519,6 @@ def cycle_structure(organization_id: int) -> dict:
     }
 
 
-def _optional(module: str, name: str):
-    """A function another part of the surveys area provides (absent until it is written)."""
-    try:
-        return getattr(importlib.import_module(f"innerclient.surveys.{module}"), name, None)
-    except ImportError:
-        return None
-
-
 @transaction.atomic
 def cycle_open(*, actor, cycle: Cycle) -> Cycle:
     """Freeze the settings and the criteria version, and send the invitations (on commit).
@@ -579,10 +575,8 @@ def cycle_open(*, actor, cycle: Cycle) -> Cycle:
             "dropped_inactive": dropped,
         },
     )
-    enqueue = _optional("notifications", "invitations_enqueue")
-    if enqueue is not None:
-        cycle_id = cycle.pk
-        transaction.on_commit(lambda: enqueue(cycle_id=cycle_id))
+    cycle_id = cycle.pk
+    transaction.on_commit(lambda: notifications.invitations_enqueue(cycle_id=cycle_id))
     return cycle
 
 
@@ -596,9 +590,7 @@ def cycle_close(*, actor, cycle: Cycle) -> Cycle:
     cycle.status = Cycle.Status.CLOSED
     cycle.closed_at = timezone.now()
     cycle.save(update_fields=["status", "closed_at"])
-    refresh = _optional("completion", "invitation_status_refresh")
-    if refresh is not None:
-        refresh(cycle=cycle)
+    completion.invitation_status_refresh(cycle=cycle)
     completed = Invitation.objects.filter(cycle=cycle, status=Invitation.Status.COMPLETED).count()
     audit_record(
         organization=cycle.organization,
@@ -613,22 +605,26 @@ def cycle_close(*, actor, cycle: Cycle) -> Cycle:
     return cycle
 
 
-@transaction.atomic
-def cycle_publish(*, actor, cycle: Cycle) -> Cycle:
-    """Compute and store the results (unless already stored), then make them visible.
-    There is no way back."""
+def cycle_lock_publishable(cycle: Cycle) -> Cycle:
+    """Lock the cycle's row (inside the caller's transaction) and refuse unless it is closed:
+    publication checks this before it stores the results."""
     cycle = _locked(cycle)
     _refuse_unless(
         cycle,
         Cycle.Status.CLOSED,
         _("Only a closed cycle can be published; this one is %(status)s."),
     )
-    # The results people will see are computed and stored before they become visible.
-    from innerclient.results.selectors import snapshot_current
-    from innerclient.results.services import results_compute
+    return cycle
 
-    if snapshot_current(cycle) is None:
-        results_compute(actor=actor, cycle=cycle, reason=_("Publication"))
+
+@transaction.atomic
+def cycle_mark_published(*, actor, cycle: Cycle) -> Cycle:
+    """Make a closed cycle's results visible: the status change of publication, with its audit
+    row. There is no way back.
+
+    Only ``innerclient.workflow.services.cycle_publish`` calls it, in the transaction where it
+    also stores the results and enqueues the heads' emails."""
+    cycle = cycle_lock_publishable(cycle)
     cycle.status = Cycle.Status.PUBLISHED
     cycle.published_at = timezone.now()
     cycle.save(update_fields=["status", "published_at"])
@@ -639,17 +635,13 @@ def cycle_publish(*, actor, cycle: Cycle) -> Cycle:
         obj=cycle,
         changes={"status": [Cycle.Status.CLOSED, Cycle.Status.PUBLISHED]},
     )
-    # Each head gets one email with a link to his card, once the publication is committed.
-    from innerclient.reports.notifications import notify_publication_enqueue
-
-    notify_publication_enqueue(cycle_id=cycle.pk)
     return cycle
 
 
+# The transitions this app makes by itself; publishing is ``innerclient.workflow``'s.
 TRANSITIONS = {
     Cycle.Status.OPEN: cycle_open,
     Cycle.Status.CLOSED: cycle_close,
-    Cycle.Status.PUBLISHED: cycle_publish,
 }
 NEXT_STATUS = {
     Cycle.Status.DRAFT: Cycle.Status.OPEN,
@@ -659,7 +651,8 @@ NEXT_STATUS = {
 
 
 def cycle_transition(*, actor, cycle: Cycle, to: str) -> Cycle:
-    """Move a cycle to ``to`` through its service (for views and commands)."""
+    """Open or close a cycle through its service. Views, the API and commands call
+    ``innerclient.workflow.services.cycle_transition``, which also publishes."""
     service = TRANSITIONS.get(to)
     if service is None:
         raise ValidationError(_("Unknown cycle status."), code="unknown")

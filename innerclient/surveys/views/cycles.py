@@ -308,13 +308,22 @@ def cycle_detail(request, org_slug, pk):
 @login_required
 @require_http_methods(["GET", "POST"])
 def cycle_transition(request, org_slug, pk, to):
+    """Opening and closing. Publishing shares the URL (``to/published/``) but is served by
+    ``innerclient.workflow.views.cycle_publish``, which renders this same page."""
     access = org_access(request, org_slug, Capability.MANAGE_ORGANIZATION)
     cycle = _cycle(access, pk)
-    if to not in services.TRANSITIONS:
+    service = services.TRANSITIONS.get(to)
+    if service is None:
         raise Http404
+    return cycle_transition_page(request, access, cycle, to, service)
+
+
+def cycle_transition_page(request, access, cycle: Cycle, to: str, service):
+    """The confirmation page of the step to ``to``; its confirmed POST calls
+    ``service(actor=..., cycle=...)`` and goes back to the cycle with what happened."""
     if request.method == "POST" and request.POST.get("confirm") == "1":
         try:
-            services.cycle_transition(actor=request.user, cycle=cycle, to=to)
+            service(actor=request.user, cycle=cycle)
         except ValidationError as exc:
             messages.error(request, _messages_of(exc))
         else:
@@ -324,7 +333,7 @@ def cycle_transition(request, org_slug, pk, to):
                 Cycle.Status.PUBLISHED: _("The results are published."),
             }
             messages.success(request, done[to])
-        return redirect("org:cycle_detail", org_slug, cycle.pk)
+        return redirect("org:cycle_detail", access.organization.slug, cycle.pk)
     expected = services.NEXT_STATUS.get(cycle.status)
     counts = selectors.assignment_counts(cycle)
     completed = (

@@ -28,7 +28,6 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from innerclient.actions.selectors import rater_has_changes
 from innerclient.surveys.models import Response
 from innerclient.surveys.questionnaire import (
     TIME_IDLE_CAP_SECONDS,
@@ -45,6 +44,7 @@ from innerclient.surveys.questionnaire import (
     step_errors,
     step_input_from_post,
 )
+from innerclient.surveys.selectors import earlier_cycle_published
 from innerclient.surveys.tokens import token_is_valid
 
 COOKIE_NAME = "ic_rater"
@@ -206,9 +206,9 @@ def home(request, rater: Rater):
             submitted=submitted,
             started=started,
             first_open=first_open,
-            has_changes=rater_has_changes(
-                cycle_id=rater.cycle.pk, provider_ids=[s.provider.pk for s in rater.steps]
-            ),
+            # Linked once an earlier cycle was published; "What we changed" then says, for
+            # each department, what it did or that it reported nothing yet.
+            has_changes=earlier_cycle_published(cycle_id=rater.cycle.pk),
         ),
     )
 

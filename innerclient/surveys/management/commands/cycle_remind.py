@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from innerclient.surveys.cli import add_cycle_argument, cycle_of
 from innerclient.surveys.models import Cycle
+from innerclient.surveys.notifications import reminders_send
 
 
 class Command(BaseCommand):
@@ -21,9 +22,5 @@ class Command(BaseCommand):
             raise CommandError(
                 f"Only an open cycle gets reminders; “{found.name}” is {found.status}."
             )
-        try:
-            from innerclient.surveys.notifications import reminders_send
-        except ImportError as exc:  # the email module is not installed yet
-            raise CommandError("Reminders are not available in this installation.") from exc
         sent = reminders_send(cycle_id=found.pk, force=True)
         self.stdout.write(self.style.SUCCESS(f"Reminders sent for “{found.name}”: {sent}."))

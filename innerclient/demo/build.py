@@ -19,10 +19,10 @@ from django.db import transaction
 from innerclient.core.audit import audit_record
 from innerclient.core.models import Organization, Role
 from innerclient.core.services import membership_set, organization_create
-from innerclient.org.demo import structure as catalogue
-from innerclient.org.demo.cycles import CyclesResult, step_cycles
-from innerclient.org.demo.people import PersonPlan, plan_people
-from innerclient.org.demo.request_log import (
+from innerclient.demo import structure as catalogue
+from innerclient.demo.cycles import CyclesResult, step_cycles
+from innerclient.demo.people import PersonPlan, plan_people
+from innerclient.demo.request_log import (
     MAP_MIN_COUNT,
     MAP_MONTHS,
     DemoRequest,
@@ -231,7 +231,7 @@ def step_results(ctx: DemoContext) -> None:
 
 
 def step_actions(ctx: DemoContext) -> None:
-    from innerclient.actions.demo import demo_actions
+    from innerclient.demo.actions import demo_actions
 
     demo_actions(ctx.organization, actor=ctx.actor)
 

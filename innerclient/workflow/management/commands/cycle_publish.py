@@ -1,9 +1,9 @@
-"""``manage.py cycle_publish --org demo "2027 Q1"``: make the results visible."""
+"""``manage.py cycle_publish --org demo "2027 Q1"``: store the results and make them visible."""
 
 from django.core.management.base import BaseCommand
 
 from innerclient.surveys.cli import add_cycle_argument, cycle_of, refusals_as_errors
-from innerclient.surveys.services.cycles import cycle_publish
+from innerclient.workflow.services import cycle_publish
 
 
 class Command(BaseCommand):

@@ -82,7 +82,7 @@ from innerclient.surveys.services.cycles import cycle_structure
 from innerclient.surveys.tokens import link_token, rater_key
 
 if TYPE_CHECKING:
-    from innerclient.org.demo.build import DemoContext
+    from innerclient.demo.build import DemoContext
 
 STEP_NAME = "cycles"
 CYCLE_COUNT = 4

@@ -10,7 +10,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from innerclient.core.models import Organization
-from innerclient.org.demo.build import (
+from innerclient.demo.build import (
     DEFAULT_ANCHOR,
     DEFAULT_SEED,
     STEPS,
@@ -19,9 +19,9 @@ from innerclient.org.demo.build import (
     demo_fingerprint,
     demo_users_exist,
 )
-from innerclient.org.demo.cycles import STEP_NAME as CYCLES_STEP
-from innerclient.org.demo.cycles import cycles_fingerprint, planted_description
-from innerclient.org.demo.request_log import write_xlsx
+from innerclient.demo.cycles import STEP_NAME as CYCLES_STEP
+from innerclient.demo.cycles import cycles_fingerprint, planted_description
+from innerclient.demo.request_log import write_xlsx
 
 SIGN_IN_URL = "http://127.0.0.1:8000/"
 

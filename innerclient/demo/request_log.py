@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from pathlib import Path
 
-from innerclient.org.demo.structure import DepartmentPlan
+from innerclient.demo.structure import DepartmentPlan
 
 LOG_MONTHS = 12
 MAP_MONTHS = 6  # the map is derived from the last six months of the log...

@@ -1,4 +1,5 @@
-"""Send what is due: invitations not sent yet and scheduled reminders, for every open cycle.
+"""Send what is due: invitations not sent yet and scheduled reminders, for every open cycle,
+and the action plans' due-date reminders.
 
 One pass by default; ``--loop`` keeps going every ``--interval`` seconds (``make run`` starts
 it beside the server). Several copies may run at once: rows are claimed before sending.
@@ -9,6 +10,7 @@ import time
 
 from django.core.management.base import BaseCommand
 
+from innerclient.actions.notifications import action_reminders_send
 from innerclient.surveys.notifications import notifications_pass
 
 logger = logging.getLogger(__name__)
@@ -36,8 +38,6 @@ class Command(BaseCommand):
 
     def _pass(self):
         # Action plans' owners get their due-date reminders in the same loop.
-        from innerclient.actions.notifications import action_reminders_send
-
         owners = action_reminders_send()
         if owners:
             self.stdout.write(f"action plans: {owners} reminders sent")

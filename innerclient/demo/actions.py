@@ -4,8 +4,8 @@
 list, the department cards and "What we changed" have something true to show: IT-SUP acted
 on the next-to-last cycle and improved, HR-ADM acted and still declined, OPS-PUR-GDS has a
 fresh action on its inflated self-assessment, and one action is overdue. Idempotent: an
-organization that already has actions is left alone. Not wired into ``demo_company`` (that
-command belongs to innerclient.org); call it from there or from a shell.
+organization that already has actions is left alone. ``demo_company`` calls it as its
+"actions" step (``build.step_actions``).
 """
 
 from datetime import timedelta

@@ -13,7 +13,7 @@ from itertools import accumulate
 
 from faker.providers.person.ru_RU import Provider as RussianNames
 
-from innerclient.org.demo.structure import DepartmentPlan
+from innerclient.demo.structure import DepartmentPlan
 
 INACTIVE_SHARE = 0.015  # people who left: kept in the directory as inactive
 DEPUTY_FROM_HEADCOUNT = 25  # departments this big have a deputy head
