@@ -12,7 +12,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from django.db.models import Q
 from django.db.models.fields.json import KT
 from django.http import Http404
 
