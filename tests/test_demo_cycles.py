@@ -340,10 +340,10 @@ def test_results_flag_the_improver_and_the_decliner(snapshots):
     assert slope[PLANTED.decliner] < 0 and p[PLANTED.decliner] < 0.05
 
 
-def test_results_show_the_lenient_client_as_the_largest_actor_effect(snapshots):
+def test_results_show_the_lenient_client_as_the_most_lenient_department(snapshots):
     for snapshot, names in snapshots:
-        actor = snapshot.payload["srm"]["actor"]
-        best = max((v, names[i]) for i, v in enumerate(actor) if v is not None)
+        leniency = snapshot.payload["adjustment"]["leniency"]
+        best = max((v, names[i]) for i, v in enumerate(leniency) if v is not None)
         assert best[1] == PLANTED.lenient_client, snapshot.cycle.name
 
 

@@ -98,4 +98,5 @@ def published_results(cycle: Cycle) -> dict:
             for pk in snapshot.criteria
         ],
         "departments": rows,
+        "departments_hidden": int(payload.get("hidden_rated", 0)),
     }

@@ -281,7 +281,16 @@ class ResultsOut(Schema):
     computed_at: datetime
     methodology: MethodologyOut
     criteria: list[ResultCriterionOut]
-    departments: list[ResultDepartmentOut]
+    departments: list[ResultDepartmentOut] = Field(
+        ...,
+        description="The departments with results. One rated by too few raters is not "
+        "listed, exactly like one nobody rated: a row would tell that a few ratings exist.",
+    )
+    departments_hidden: int = Field(
+        ...,
+        description="How many departments were rated by fewer raters than the anonymity "
+        "threshold (a company total; they are not named).",
+    )
 
 
 # --- Action plans ------------------------------------------------------------------------------

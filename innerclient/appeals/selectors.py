@@ -381,9 +381,10 @@ def bonus_table(cycle: Cycle, stored: BonusScheme) -> BonusTable | None:
     scheme = scheme_for(stored)
     names = {d.pk: (d.code, d.name) for d in Department.objects.filter(pk__in=snapshot.departments)}
     rows = []
+    # Every department of the cycle gets a row, shown or not: one rated by fewer than k
+    # raters is stored as not rated (docs/anonymity.md), so its row says "no figure" just
+    # like the row of a department nobody rated.
     for provider in snapshot.payload["providers"]:
-        if not provider["rated"]:
-            continue
         pk = snapshot.departments[provider["code"]]
         shown = bool(provider["shown"])
         figure = bonus.Figure(
@@ -408,5 +409,5 @@ def bonus_table(cycle: Cycle, stored: BonusScheme) -> BonusTable | None:
                 outcome=outcome,
             )
         )
-    rows.sort(key=lambda r: r.code)
+    rows.sort(key=lambda r: (r.index is None, r.code))  # departments with a figure first
     return BonusTable(cycle, snapshot, official, previous_cycle, rows)

@@ -28,7 +28,7 @@ from innerclient.core.models import Membership, Role
 from innerclient.core.permissions import Capability, OrgAccess, org_access
 from innerclient.core.xlsx import autosize_columns, safe_row
 from innerclient.org.models import Department
-from innerclient.results.selectors import snapshot_current
+from innerclient.results.selectors import methodology_version, snapshot_current, version_readable
 from innerclient.surveys.models import Cycle
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -295,9 +295,11 @@ def appeal_detail(request, org_slug, pk):
                     )
                 return redirect("org:appeal_detail", access.organization.slug, appeal.pk)
             confirming = True
-    before = selectors.snapshot_version(appeal.cycle, appeal.version_before)
-    after = selectors.snapshot_version(appeal.cycle, appeal.version_after)
     current = snapshot_current(appeal.cycle)
+    before, after = (
+        _readable(selectors.snapshot_version(appeal.cycle, version), access.role, current)
+        for version in (appeal.version_before, appeal.version_after)
+    )
     context = _context(
         access,
         appeal=appeal,
@@ -316,6 +318,18 @@ def appeal_detail(request, org_slug, pk):
     return render(request, "appeals/detail.html", context)
 
 
+def _readable(snapshot, role: str, current):
+    """``snapshot`` unless it is a version withdrawn from ``role`` (results.selectors)."""
+    if snapshot is None:
+        return None
+    readable = version_readable(
+        role=role,
+        methodology=methodology_version(snapshot.payload),
+        is_latest=current is not None and current.pk == snapshot.pk,
+    )
+    return snapshot if readable else None
+
+
 # --- bonus -----------------------------------------------------------------------------------
 
 
@@ -332,7 +346,7 @@ def _bonus_cycle(request, access: OrgAccess) -> Cycle | None:
 
 def _reason_label(reason: str) -> str:
     labels = {
-        "hidden": _("Figure not shown (below the anonymity threshold)"),
+        "hidden": _("No figure (not rated, or by fewer raters than the anonymity threshold)"),
         "few_raters": _("Fewer raters than the minimum"),
         "wide_interval": _("Confidence interval too wide"),
         "no_previous": _("No comparable figure for the previous cycle"),

@@ -84,6 +84,7 @@ from innerclient.surveys.models import (
     ResponseKind,
 )
 from innerclient.surveys.questionnaire import time_bucket
+from innerclient.surveys.services.cycles import cycle_structure
 from innerclient.surveys.tokens import link_token, rater_key, self_rater_key
 
 if TYPE_CHECKING:
@@ -647,6 +648,7 @@ def _write_cycle(
         opened_at=_aware(dates.opened, 9),
         closed_at=_aware(dates.closed, 10),
         published_at=_aware(dates.published, 12),
+        structure=cycle_structure(ctx.organization.pk),
     )
     Cycle.objects.filter(pk=cycle.pk).update(created_at=_aware(dates.created, 11))
 

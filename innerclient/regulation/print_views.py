@@ -22,6 +22,7 @@ from innerclient.org.models import Department
 from innerclient.regulation import archives, printing
 from innerclient.regulation.models import CardArchive
 from innerclient.results.models import ResultSnapshot
+from innerclient.results.selectors import snapshot_for_reader
 from innerclient.surveys.models import Cycle
 from innerclient.surveys.selectors import cycle_results_visible
 
@@ -32,16 +33,12 @@ def _cycle(access, pk: int) -> Cycle:
     )
 
 
-def _published_snapshot(request, cycle: Cycle) -> ResultSnapshot:
-    """The requested version (``?version=``) or the latest; 404 before publication."""
+def _published_snapshot(request, cycle: Cycle, role: str) -> ResultSnapshot:
+    """The requested version (``?version=``) or the latest, if ``role`` may read it; 404
+    before publication."""
     if not cycle_results_visible(cycle):
         raise Http404
-    snapshots = ResultSnapshot.objects.filter(cycle=cycle)
-    version = request.GET.get("version", "")
-    if version.isdigit():
-        snapshot = get_object_or_404(snapshots, version=int(version))
-    else:
-        snapshot = snapshots.order_by("-version").first()
+    snapshot = snapshot_for_reader(cycle, role, request.GET.get("version", ""))
     if snapshot is None:
         raise Http404
     snapshot.cycle = cycle
@@ -68,7 +65,7 @@ def card_pdf(request, org_slug, pk, department_pk):
     own = access.role == Role.HEAD and access.membership.department_id == department.pk
     if not (access.can(Capability.VIEW_RESULTS) or own):
         raise PermissionDenied
-    snapshot = _published_snapshot(request, cycle)
+    snapshot = _published_snapshot(request, cycle, access.role)
     try:
         data = printing.card_pdf(
             snapshot, department.pk, organization=access.organization, viewer_role=access.role
@@ -83,7 +80,7 @@ def card_pdf(request, org_slug, pk, department_pk):
 def company_pdf(request, org_slug, pk):
     access = org_access(request, org_slug, Capability.VIEW_RESULTS)
     cycle = _cycle(access, pk)
-    snapshot = _published_snapshot(request, cycle)
+    snapshot = _published_snapshot(request, cycle, access.role)
     data = printing.company_pdf(
         snapshot,
         organization=access.organization,

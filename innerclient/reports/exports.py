@@ -7,6 +7,7 @@ import io
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 
@@ -107,6 +108,14 @@ def dashboard_workbook(data: DashboardData, *, organization) -> Workbook:
                 ]
             )
         )
+    if data.hidden:
+        # Departments rated by too few raters are never named, only counted.
+        note = ngettext(
+            "%(n)d more department in the company: %(reason)s",
+            "%(n)d more departments in the company: %(reason)s",
+            data.hidden,
+        ) % {"n": data.hidden, "reason": not_shown}
+        sheet.append(safe_row([None, None, note]))
     _finish(sheet)
 
     heatmap = data.heatmap

@@ -281,7 +281,7 @@ class DashboardData:
     ranking: tuple[RankRow, ...]  # in scope: shown by rank (value with a criterion), hidden last
     leaders: tuple[RankRow, ...]
     laggards: tuple[RankRow, ...]  # worst last
-    hidden: int  # rated departments in scope with too few raters
+    hidden: int  # departments of the company rated by too few raters (not named anywhere)
     distribution: tuple[float, ...]  # ``value`` of every shown department in scope
     heatmap: Heatmap
     response_rates: tuple[RateData, ...]  # by rater's department, by name
@@ -406,7 +406,8 @@ def company_dashboard(
         ranking=tuple(rows),
         leaders=leaders,
         laggards=laggards,
-        hidden=sum(1 for r in rows if not r.shown),
+        # A company total: hidden departments are stored as not rated, never by name.
+        hidden=int(payload.get("hidden_rated", 0)),
         distribution=tuple(r.value for r in ranked),
         heatmap=heatmap,
         response_rates=rates,

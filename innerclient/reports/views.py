@@ -28,6 +28,7 @@ from innerclient.reports import charts, exports, selectors, services
 from innerclient.reports.models import CommentModeration
 from innerclient.reports.templatetags.reports import heat
 from innerclient.results.models import ResultSnapshot
+from innerclient.results.selectors import snapshot_for_reader
 from innerclient.surveys.models import Cycle
 from innerclient.surveys.selectors import cycle_results_visible
 
@@ -42,16 +43,12 @@ def _cycle(access, pk: int) -> Cycle:
     )
 
 
-def _snapshot(request, cycle: Cycle) -> ResultSnapshot | None:
-    """The requested version (``?version=``) or the latest; ``None`` before publication."""
+def _snapshot(request, cycle: Cycle, role: str) -> ResultSnapshot | None:
+    """The requested version (``?version=``) or the latest, if ``role`` may read it
+    (``results.selectors.version_readable``); ``None`` before publication."""
     if not cycle_results_visible(cycle):
         return None
-    snapshots = ResultSnapshot.objects.filter(cycle=cycle)
-    version = request.GET.get("version", "")
-    if version.isdigit():
-        snapshot = get_object_or_404(snapshots, version=int(version))
-    else:
-        snapshot = snapshots.order_by("-version").first()
+    snapshot = snapshot_for_reader(cycle, role, request.GET.get("version", ""))
     if snapshot is not None:
         snapshot.cycle = cycle  # the selectors read the cycle: no second query
     return snapshot
@@ -172,7 +169,7 @@ def heat_body(heatmap: selectors.Heatmap, *, own_department_id: int | None = Non
 def results_dashboard(request, org_slug, pk):
     access = _dashboard_access(request, org_slug)
     cycle = _cycle(access, pk)
-    snapshot = _snapshot(request, cycle)
+    snapshot = _snapshot(request, cycle, access.role)
     if snapshot is None:
         return _not_published(request, access, cycle)
     filters = _dashboard_filters(request)
@@ -201,7 +198,7 @@ def results_dashboard(request, org_slug, pk):
 def dashboard_export(request, org_slug, pk):
     access = _dashboard_access(request, org_slug)
     cycle = _cycle(access, pk)
-    snapshot = _snapshot(request, cycle)
+    snapshot = _snapshot(request, cycle, access.role)
     if snapshot is None:
         raise Http404
     data = selectors.company_dashboard(
@@ -243,7 +240,7 @@ def _card_charts(card: selectors.CardData) -> dict:
 @login_required
 def department_card(request, org_slug, pk, department_pk):
     access, cycle = _card_access(request, org_slug, pk, department_pk)
-    snapshot = _snapshot(request, cycle)
+    snapshot = _snapshot(request, cycle, access.role)
     if snapshot is None:
         return _not_published(request, access, cycle)
     try:
@@ -280,7 +277,7 @@ def department_card(request, org_slug, pk, department_pk):
 @login_required
 def card_export(request, org_slug, pk, department_pk):
     access, cycle = _card_access(request, org_slug, pk, department_pk)
-    snapshot = _snapshot(request, cycle)
+    snapshot = _snapshot(request, cycle, access.role)
     if snapshot is None:
         raise Http404
     try:

@@ -1,18 +1,21 @@
 """Read side of results: a cycle's responses as scoring arrays, and stored snapshots as
 plain data for pages.
 
-``cycle_answers`` is the only place that reads raw answers for scoring. It reads submitted
+``scoring_input`` is the only place that reads raw answers for scoring. It reads submitted
 responses only ("did not interact" and unscored answers drop out) and codes rater keys by
-position, so nothing downstream ever holds a key.
+position, so nothing downstream ever holds a key. Departments are coded from the cycle's
+structure frozen when it opened (``Cycle.structure``), so every version of a cycle's results
+uses the same codes, whatever was created or reorganised since.
 """
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from django.db.models import Q
+from django.db.models.fields.json import KT
+from django.http import Http404
 
-from innerclient.core.models import Organization
+from innerclient.core.models import Organization, Role
 from innerclient.org.models import Department, InteractionLink
 from innerclient.results.models import MethodologySettings, ResultSnapshot
 from innerclient.scoring.cells import Scale
@@ -70,7 +73,7 @@ class RawCycle:
     seconds: np.ndarray  # per response code
 
 
-def _raw(cycle: Cycle, exclusions: Sequence[tuple[int, int]] = ()) -> RawCycle:
+def _raw(cycle: Cycle) -> RawCycle:
     criteria = list(
         Criterion.objects.filter(criteria_set_id=cycle.criteria_set_id)
         .order_by("position", "id")
@@ -83,9 +86,7 @@ def _raw(cycle: Cycle, exclusions: Sequence[tuple[int, int]] = ()) -> RawCycle:
             response__status=Response.Status.SUBMITTED,
             response__did_not_interact=False,
             score__isnull=False,
-        )
-        .exclude(_excluded(exclusions))
-        .values_list(
+        ).values_list(
             "response_id",
             "response__provider_id",
             "response__rater_department_id",
@@ -121,28 +122,30 @@ def _raw(cycle: Cycle, exclusions: Sequence[tuple[int, int]] = ()) -> RawCycle:
     )
 
 
-def _excluded(exclusions: Sequence[tuple[int, int]]) -> Q:
-    """Answers of the (provider id, client department id) pairs an upheld appeal excluded."""
-    condition = Q(pk__in=[])
-    for provider, client in exclusions:
-        condition |= Q(response__provider_id=provider, response__rater_department_id=client)
-    return condition
-
-
-def _volume(organization: Organization, departments: list[int]) -> np.ndarray:
+def _volume(cycle: Cycle, departments: list[int]) -> np.ndarray:
+    """The interaction map's volumes as frozen with the cycle (today's map for a cycle that
+    opened before structures were frozen)."""
     code = {pk: i for i, pk in enumerate(departments)}
     matrix = np.zeros((len(departments), len(departments)))
-    links = InteractionLink.objects.filter(organization=organization).values_list(
-        "provider_id", "client_id", "volume"
-    )
+    links = (cycle.structure or {}).get("volume")
+    if links is None:
+        links = InteractionLink.objects.filter(organization_id=cycle.organization_id).values_list(
+            "provider_id", "client_id", "volume"
+        )
     for provider, client, volume in links:
         if provider in code and client in code and volume:
             matrix[code[provider], code[client]] = volume
     return matrix
 
 
-def _answers(raw: RawCycle, departments: list[int], volume: np.ndarray) -> CycleAnswers:
+def _answers(
+    raw: RawCycle,
+    departments: list[int],
+    volume: np.ndarray,
+    exclusions: Sequence[tuple[int, int]] = (),
+) -> CycleAnswers:
     lookup = np.array(departments, dtype=np.int64)
+    code = {pk: i for i, pk in enumerate(departments)}
     _keys, rater_code = np.unique(raw.rater_key, return_inverse=True)
     low, high = raw.cycle.bounds
     return CycleAnswers.build(
@@ -157,7 +160,30 @@ def _answers(raw: RawCycle, departments: list[int], volume: np.ndarray) -> Cycle
         score=raw.score,
         response_seconds=raw.seconds,
         volume=volume,
+        k=raw.cycle.anonymity_threshold,
+        excluded=[(code[p], code[c]) for p, c in exclusions if p in code and c in code],
     )
+
+
+def cycle_departments(cycle: Cycle) -> list[int]:
+    """The department ids a cycle was opened with (all of the organization's departments for
+    a cycle that never opened, or opened before structures were frozen)."""
+    frozen = (cycle.structure or {}).get("departments")
+    if frozen is not None:
+        return list(frozen)
+    return list(
+        Department.objects.filter(organization_id=cycle.organization_id).values_list(
+            "id", flat=True
+        )
+    )
+
+
+def current_exclusions(cycle: Cycle) -> list[tuple[int, int]]:
+    """The client views excluded by upheld appeals in the cycle's current results version."""
+    snapshot = snapshot_current(cycle)
+    if snapshot is None:
+        return []
+    return [(int(p), int(c)) for p, c in snapshot.payload.get("exclusions", [])]
 
 
 @dataclass(frozen=True)
@@ -174,22 +200,23 @@ def scoring_input(
 ) -> ScoringInput:
     """The cycle's answers and its earlier published cycles' answers, one department coding.
 
-    Every department of the organization gets a code (sorted by id), so codes mean the same
-    in the current cycle and its history. ``exclusions`` drops the answers of whole client
-    views, (provider id, client department id), from the current cycle (an upheld appeal).
+    Codes: the departments frozen with the cycle, plus any other department an answer of
+    the cycle or its history names (sorted by id), so codes mean the same in the current
+    cycle, its history and every version. ``exclusions`` are whole client views,
+    (provider id, client department id), an upheld appeal excluded from the current cycle;
+    each earlier cycle is scored with its own threshold and its current exclusions.
     """
     earlier = earlier_cycles(cycle)[-history_limit:]
     raws = [_raw(c) for c in earlier]
-    current = _raw(cycle, exclusions)
-    departments = sorted(
-        Department.objects.filter(organization_id=cycle.organization_id).values_list(
-            "id", flat=True
-        )
-    )
-    volume = _volume(cycle.organization, departments)
+    current = _raw(cycle)
+    named = {int(v) for raw in (current, *raws) for v in (*raw.provider, *raw.client)}
+    departments = sorted(set(cycle_departments(cycle)) | named)
     return ScoringInput(
-        answers=_answers(current, departments, volume),
-        history=[_answers(raw, departments, volume) for raw in raws],
+        answers=_answers(current, departments, _volume(cycle, departments), exclusions),
+        history=[
+            _answers(raw, departments, _volume(raw.cycle, departments), current_exclusions(c))
+            for raw, c in zip(raws, earlier, strict=True)
+        ],
         history_cycles=earlier,
         departments=departments,
         criteria=current.criteria,
@@ -200,12 +227,74 @@ def snapshot_current(cycle: Cycle) -> ResultSnapshot | None:
     return ResultSnapshot.objects.filter(cycle=cycle).order_by("-version").first()
 
 
-def snapshot_versions(cycle: Cycle) -> list[dict]:
-    return list(
-        ResultSnapshot.objects.filter(cycle=cycle)
-        .order_by("-version")
-        .values("id", "version", "reason", "created_at", "created_by__email")
+# Methodology versions from this one on compute every figure from publication units
+# (``scoring.units``), so any number of them can be read side by side.
+UNIT_BASED_METHODOLOGY = 2
+
+
+def methodology_version(payload: dict) -> int:
+    return int(payload.get("methodology", {}).get("version", 1))
+
+
+def version_readable(*, role: str, methodology: int, is_latest: bool) -> bool:
+    """Whether a reader in ``role`` may read a results version.
+
+    Versions computed from publication units are safe against each other by construction.
+    A version computed before them (methodology 1) is safe only alone: once a later version
+    exists, it is withdrawn from everyone but the coordinators, who keep the record for the
+    appeals committee (docs/anonymity.md, "Versions").
+    """
+    return role == Role.COORDINATOR or is_latest or methodology >= UNIT_BASED_METHODOLOGY
+
+
+def snapshot_readable(snapshot: ResultSnapshot, role: str) -> bool:
+    latest = snapshot_current(snapshot.cycle)
+    return version_readable(
+        role=role,
+        methodology=methodology_version(snapshot.payload),
+        is_latest=latest is not None and latest.pk == snapshot.pk,
     )
+
+
+def snapshot_for_reader(
+    cycle: Cycle, role: str, version: str | int | None
+) -> ResultSnapshot | None:
+    """The requested version, or the latest when ``version`` is empty (None when the cycle
+    has none), if ``role`` may read it; a version that does not exist or is withdrawn from
+    ``role`` is Http404, so that the two cannot be told apart."""
+    snapshots = ResultSnapshot.objects.filter(cycle=cycle)
+    if version in (None, ""):
+        return snapshots.order_by("-version").first()
+    if not str(version).isdigit():
+        raise Http404
+    snapshot = snapshots.filter(version=int(version)).first()
+    if snapshot is None:
+        raise Http404
+    latest = snapshots.order_by("-version").values_list("version", flat=True).first()
+    readable = version_readable(
+        role=role,
+        methodology=methodology_version(snapshot.payload),
+        is_latest=snapshot.version == latest,
+    )
+    if not readable:
+        raise Http404
+    return snapshot
+
+
+def snapshot_versions(cycle: Cycle, role: str = Role.COORDINATOR) -> list[dict]:
+    """The cycle's versions that ``role`` may read, newest first."""
+    rows = list(
+        ResultSnapshot.objects.filter(cycle=cycle)
+        .annotate(stored_methodology=KT("payload__methodology__version"))
+        .order_by("-version")
+        .values("id", "version", "reason", "created_at", "created_by__email", "stored_methodology")
+    )
+    readable = []
+    for position, row in enumerate(rows):
+        row["methodology"] = int(row.pop("stored_methodology") or 1)
+        if version_readable(role=role, methodology=row["methodology"], is_latest=position == 0):
+            readable.append(row)
+    return readable
 
 
 # --- Page data ------------------------------------------------------------------------------

@@ -32,12 +32,8 @@ def _cycle(access, pk: int) -> Cycle:
     )
 
 
-def _snapshot(request, cycle: Cycle) -> ResultSnapshot | None:
-    version = request.GET.get("version", "")
-    snapshots = ResultSnapshot.objects.filter(cycle=cycle)
-    if version.isdigit():
-        return get_object_or_404(snapshots, version=int(version))
-    return snapshots.order_by("-version").first()
+def _snapshot(request, cycle: Cycle, role: str) -> ResultSnapshot | None:
+    return selectors.snapshot_for_reader(cycle, role, request.GET.get("version", ""))
 
 
 def _problem_rows(snapshot: ResultSnapshot, names: dict[int, str], criteria: list[str]):
@@ -64,7 +60,7 @@ def cycle_results(request, org_slug, pk):
     context = {"access": access, "org": access.organization, "nav": "results", "cycle": cycle}
     if not cycle_results_visible(cycle):
         return render(request, "results/not_published.html", context)
-    snapshot = _snapshot(request, cycle)
+    snapshot = _snapshot(request, cycle, access.role)
     if snapshot is None:
         return render(request, "results/not_published.html", context)
     names = selectors.department_names(snapshot)
@@ -76,21 +72,22 @@ def cycle_results(request, org_slug, pk):
         for pair in integrity["inflation_pairs"]
     ]
     srm = payload.get("srm")
-    actors = []
-    if srm:
-        actors = sorted(
-            (
-                {"name": names.get(code, "?"), "effect": value}
-                for code, value in enumerate(srm["actor"])
-                if value is not None
-            ),
-            key=lambda row: -abs(row["effect"]),
-        )[:5]
+    # How each client department rates: its leniency in the adjustment, estimated from its
+    # views shown on their own, each resting on at least k of its raters.
+    leniency = (payload.get("adjustment") or {}).get("leniency") or []
+    actors = sorted(
+        (
+            {"name": names.get(code, "?"), "effect": value}
+            for code, value in enumerate(leniency)
+            if value is not None
+        ),
+        key=lambda row: -abs(row["effect"]),
+    )[:5]
     context.update(
         {
             "snapshot": snapshot,
             "is_latest": snapshot.version == selectors.snapshot_current(cycle).version,
-            "versions": selectors.snapshot_versions(cycle),
+            "versions": selectors.snapshot_versions(cycle, access.role),
             "rows": selectors.snapshot_rows(snapshot),
             "methodology": payload["methodology"],
             "reliability": payload["reliability"],
@@ -114,7 +111,7 @@ def department_result(request, org_slug, pk, department_pk):
     cycle = _cycle(access, pk)
     if not cycle_results_visible(cycle):
         raise Http404
-    snapshot = _snapshot(request, cycle)
+    snapshot = _snapshot(request, cycle, access.role)
     if snapshot is None or department_pk not in snapshot.departments:
         raise Http404
     code = snapshot.departments.index(department_pk)

@@ -8,6 +8,13 @@ integrity flags and ranked problem areas, with the privacy rules applied. Figure
 not be shown are ``nan`` in the arrays and flagged in the ``shown_*`` masks, so a caller
 that forgets the masks still shows nothing.
 
+Privacy by construction (``scoring.units``): before anything is computed, the raters of
+each provider are split into publication units once per cycle (each shown client view,
+and one pooled unit of the other client departments), everything resting on fewer than k
+raters is dropped, and pooled answers lose their client department. Every figure below
+is computed from that data alone, so no combination of figures, versions, modes or cycles
+can isolate fewer than k raters.
+
 Codes: departments 0..D-1 (providers and clients share one coding), criteria 0..C-1 (the
 order of ``weights``), raters 0..R-1 (pseudonymous: one code per rater key), responses
 0..Q-1 (one rater about one provider). A self-assessment is an answer whose client
@@ -17,7 +24,7 @@ department is the provider itself.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import scipy.stats
@@ -27,13 +34,14 @@ from innerclient.scoring import change as change_module
 from innerclient.scoring import integrity, privacy, problems, reliability
 from innerclient.scoring.adjust import additive
 from innerclient.scoring.cells import CONFIDENCE, Scale, cell_table
-from innerclient.scoring.index import MODES, department_index
+from innerclient.scoring.index import MODES, criterion_scores, weighted_index
 from innerclient.scoring.srm import RoundRobin, round_robin
+from innerclient.scoring.units import Units, publication_units, unit_answers
 
 OFFICIAL_INDICES = ("raw", "adjusted")
-# Below this many providers per rater (median) the rater keys say too little about
-# leniency: the additive model then uses the rater's department as the rater factor.
-MIN_PROVIDERS_PER_RATER = 2.0
+# 1: before publication units; 2: figures from publication units only, the adjusted index
+# as the raw index of leniency-corrected units. Every snapshot stores the version it used.
+METHODOLOGY_VERSION = 2
 # A mutual-inflation flag needs both excesses above 7.5 % of the scale range (0.3 points on
 # 1-5) besides two standard deviations, so a very homogeneous company flags nothing trivial.
 INFLATION_FLOOR_SHARE = 0.075
@@ -74,6 +82,9 @@ class CycleAnswers:
 
     ``response_seconds[q]`` is the time spent on response q (nan when unknown);
     ``volume[P, K]`` the requests client department K sent provider P (mode "volume").
+    ``k`` is the cycle's own anonymity threshold, needed when the cycle is scored as the
+    history of a later one (the current cycle's is the methodology's); ``excluded`` holds
+    (provider, client) code pairs of shown client views an upheld appeal excluded.
     """
 
     scale: Scale
@@ -87,6 +98,8 @@ class CycleAnswers:
     score: NDArray[np.float64]
     response_seconds: NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
     volume: NDArray[np.float64] | None = None
+    k: int | None = None
+    excluded: tuple[tuple[int, int], ...] = ()
 
     @classmethod
     def build(
@@ -103,6 +116,8 @@ class CycleAnswers:
         score: ArrayLike,
         response_seconds: ArrayLike | None = None,
         volume: ArrayLike | None = None,
+        k: int | None = None,
+        excluded: Sequence[tuple[int, int]] = (),
     ) -> CycleAnswers:
         """Validate and normalise the arrays (equal lengths, codes in range, on the scale)."""
         arrays = [_ints(a) for a in (provider, client, rater, criterion, response)]
@@ -131,7 +146,12 @@ class CycleAnswers:
         vol = None if volume is None else np.asarray(volume, dtype=float)
         if vol is not None and vol.shape != (n_departments, n_departments):
             raise ValueError("volume must be a departments x departments matrix")
-        return cls(scale, w, n_departments, prov, cli, rat, crit, resp, x, seconds, vol)
+        if k is not None:
+            privacy.check_threshold(k)
+        pairs = tuple(sorted({(int(a), int(b)) for a, b in excluded}))
+        if any(not (0 <= a < n_departments and 0 <= b < n_departments) for a, b in pairs):
+            raise ValueError("an excluded view names an unknown department code")
+        return cls(scale, w, n_departments, prov, cli, rat, crit, resp, x, seconds, vol, k, pairs)
 
 
 @dataclass(frozen=True)
@@ -214,6 +234,18 @@ class Integrity:
 
 
 @dataclass(frozen=True)
+class Pooled:
+    """Per provider, its pooled unit: the client departments too small to be shown alone,
+    counted together as one group of raters (``scoring.units``); zeros and nan where none."""
+
+    departments: NDArray[np.int64]
+    n_raters: NDArray[np.int64]
+    criterion_percent: NDArray[np.float64]  # providers x criteria
+    criterion_n: NDArray[np.int64]
+    index: NDArray[np.float64]
+
+
+@dataclass(frozen=True)
 class CycleScores:
     methodology: Methodology
     scale: Scale
@@ -229,6 +261,7 @@ class CycleScores:
     n_clients: NDArray[np.int64]
     n_answers: NDArray[np.int64]
     shown: NDArray[np.bool_]
+    hidden_rated: int  # providers rated by fewer than k raters (none of their figures shown)
     criterion_percent: NDArray[np.float64]  # providers x criteria
     criterion_n: NDArray[np.int64]
     self_percent: NDArray[np.float64]  # providers x criteria (self-assessment)
@@ -244,9 +277,11 @@ class CycleScores:
     # providers x clients: raters behind the client's view and whether it may be shown
     client_raters: NDArray[np.int64]
     client_shown: NDArray[np.bool_]
+    pooled: Pooled
     comments_shown: NDArray[np.bool_]
-    adjustment_factor: str  # "rater" or "client department"
+    adjustment_factor: str  # "client department"
     adjustment_components: int
+    leniency: NDArray[np.float64]  # per client department, index points (nan: not estimated)
     srm: RoundRobin | None
     srm_departments: NDArray[np.int64]
     reliability: Reliability
@@ -283,7 +318,9 @@ def _rank(values: NDArray[np.float64]) -> NDArray[np.int64]:
 def _srm(
     resp: ResponseIndex, n_departments: int
 ) -> tuple[RoundRobin | None, NDArray[np.int64], NDArray[np.float64]]:
-    """The department round robin: mean response index of client K about provider P.
+    """The department round robin over the client views shown as units of their own: the
+    mean response index of client K about provider P (the pooled unit is no department and
+    stays out).
 
     Only departments that both rate and are rated by others of the set enter; the set is
     shrunk until that holds (the SRM needs every row and column observed)."""
@@ -302,74 +339,138 @@ def _srm(
     return round_robin(matrix[np.ix_(members, members)]), members, matrix
 
 
-def _rater_counts(
-    prov: NDArray[np.int64],
-    cli: NDArray[np.int64],
-    rat: NDArray[np.int64],
-    crit: NDArray[np.int64],
-    resp: NDArray[np.int64],
-    d: int,
-    c: int,
-) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
-    """Distinct raters per provider, per provider x criterion and per provider x client."""
-    # With one response per rater and provider and one answer per response and criterion
-    # (what the questionnaire stores), distinct raters are plain counts; otherwise count
-    # distinct raters the slow way.
-    first = np.full(int(resp.max()) + 1 if resp.size else 0, -1, dtype=np.int64)
-    first[resp[::-1]] = np.arange(resp.size - 1, -1, -1)
-    heads = first[first >= 0]
-    one_each = (
-        np.unique(rat[heads] * d + prov[heads]).size == heads.size
-        and (np.bincount(resp * c + crit).max(initial=0) <= 1)
-        and np.all(rat == rat[first[resp]])
-    )
-    if one_each:
-        per_provider = np.bincount(prov[heads], minlength=d).astype(np.int64)
-        per_criterion = np.bincount(prov * c + crit, minlength=d * c).reshape(d, c)
-        per_client = np.bincount(prov[heads] * d + cli[heads], minlength=d * d).reshape(d, d)
-    else:
-        per_provider = privacy.distinct_raters(prov, rat, d)
-        per_criterion = privacy.distinct_raters(prov * c + crit, rat, d * c).reshape(d, c)
-        per_client = privacy.distinct_raters(prov * d + cli, rat, d * d).reshape(d, d)
-    return (
-        per_provider.astype(np.int64),
-        per_criterion.astype(np.int64),
-        per_client.astype(np.int64),
+def _distinct(code: NDArray[np.int64], rater: NDArray[np.int64], size: int) -> NDArray[np.int64]:
+    return privacy.distinct_raters(code, rater, size).astype(np.int64)
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """A cycle's answers reduced to what figures may rest on (``scoring.units``).
+
+    ``kept`` holds the kept client answers with each answer's unit code as its client
+    (``units.pooled_code`` for the pooled unit); ``own`` the self-assessments of providers
+    that are shown; ``weight`` the units' weights in the aggregation mode (providers x
+    units; None in rater_equal mode)."""
+
+    units: Units
+    kept: CycleAnswers
+    own: CycleAnswers
+    weight: NDArray[np.float64] | None
+
+
+def _subset(answers: CycleAnswers, rows: NDArray[np.bool_], client: NDArray[np.int64]):
+    return replace(
+        answers,
+        provider=answers.provider[rows],
+        client=client[rows],
+        rater=answers.rater[rows],
+        criterion=answers.criterion[rows],
+        response=answers.response[rows],
+        score=answers.score[rows],
     )
 
 
-def _privacy(
-    answers: CycleAnswers, clients_only: NDArray[np.bool_], k: int, comment_k: int
-) -> tuple[
-    NDArray[np.int64],
-    NDArray[np.int64],
-    NDArray[np.bool_],
-    NDArray[np.int64],
-    NDArray[np.bool_],
-    NDArray[np.bool_],
-]:
-    """Distinct raters per provider, per provider x criterion and per provider x client, and
-    which client views may be shown after complementary suppression."""
-    d, c = answers.n_departments, answers.weights.size
-    prov = answers.provider[clients_only]
-    cli = answers.client[clients_only]
-    rat = answers.rater[clients_only]
-    crit = answers.criterion[clients_only]
-    resp = answers.response[clients_only]
-    per_provider, per_criterion, per_client = _rater_counts(prov, cli, rat, crit, resp, d, c)
-    provider_shown = per_provider >= k
-    client_shown = np.zeros((d, d), dtype=bool)
-    for p in np.nonzero(provider_shown)[0]:
-        small = (per_client[p] > 0) & (per_client[p] < k)
-        if not small.any():
-            # Nothing below the threshold: nothing to hide, nothing to recover.
-            client_shown[p] = per_client[p] > 0
-            continue
-        column = per_client[p][:, None]
-        hidden = privacy.complementary_suppression(column, k).cells[:, 0]
-        client_shown[p] = (per_client[p] > 0) & ~hidden
-    comments_shown = per_provider >= comment_k
-    return per_provider, per_criterion, provider_shown, per_client, client_shown, comments_shown
+def _prepare(answers: CycleAnswers, k: int, mode: str) -> _Prepared:
+    d = answers.n_departments
+    is_self = answers.provider == answers.client
+    clients = ~is_self
+    units = publication_units(
+        answers.provider[clients], answers.client[clients], answers.rater[clients], d, k
+    )
+    excluded = np.zeros((d, d), dtype=bool)
+    for provider, client in answers.excluded:
+        excluded[provider, client] = True
+    unit = unit_answers(
+        units,
+        answers.provider,
+        answers.client,
+        answers.rater,
+        answers.criterion,
+        answers.weights.size,
+        excluded,
+    )
+    kept_rows = clients & unit.keep
+    own_rows = is_self & units.provider_shown[answers.provider]
+    weight = None
+    if mode == "client_equal":
+        weight = units.unit_weights()
+    elif mode == "volume":
+        if answers.volume is None:
+            raise ValueError("mode 'volume' needs the volume matrix")
+        weight = units.unit_weights(answers.volume)
+    if weight is not None:
+        weight[excluded.nonzero()] = 0.0
+    return _Prepared(
+        units=units,
+        kept=_subset(answers, kept_rows, unit.unit),
+        own=_subset(answers, own_rows, answers.client),
+        weight=weight,
+    )
+
+
+def _criterion_scores(
+    prepared: _Prepared, mode: str, percent: NDArray[np.float64] | None = None
+) -> NDArray[np.float64]:
+    """S[P, c] over the kept answers in ``mode`` (``percent`` replaces their values)."""
+    kept = prepared.kept
+    values = kept.scale.percent(kept.score) if percent is None else percent
+    return criterion_scores(
+        kept.provider,
+        kept.client,
+        kept.criterion,
+        values,
+        n_providers=kept.n_departments,
+        n_criteria=kept.weights.size,
+        mode=mode,
+        rater=kept.rater,
+        volume=prepared.weight if mode == "volume" else None,
+        client_weight=prepared.weight if mode == "client_equal" else None,
+    )
+
+
+def _leniency_adjusted(
+    prepared: _Prepared,
+    mode: str,
+    unit_percent: NDArray[np.float64],
+) -> tuple[NDArray[np.float64], NDArray[np.float64], int]:
+    """The raw index's estimand with the client departments' leniency taken out.
+
+    Each client view shown as a unit of its own gives one observation: its index (the
+    weighted mean of its cells). The additive model view = mean + provider effect +
+    client effect (``adjust.additive``) estimates each client department's leniency b_K
+    from those views alone. Every answer of K is lowered by b_K (the pooled unit, whose
+    departments are not known to any figure, at the average leniency 0) and aggregated
+    exactly as the raw index is, so raw and adjusted figures can be read side by side.
+    Returns the adjusted criterion scores, the index, each client department's leniency
+    (index points, nan where it has no view of its own) and the design's components.
+    """
+    kept = prepared.kept
+    d = kept.n_departments
+    weights = kept.weights
+    view_index = weighted_index(unit_percent.transpose(0, 2, 1).reshape(-1, weights.size), weights)
+    view_index = view_index.reshape(d, d + 1)[:, :d]
+    p, k = np.nonzero(np.isfinite(view_index) & prepared.units.own_unit)
+    leniency = np.full(d + 1, np.nan)
+    components = 0
+    if p.size:
+        fit = additive(p, k, view_index[p, k])
+        effects = fit.rater_effects
+        leniency[: effects.size] = effects
+        components = fit.n_components
+    correction = np.where(np.isfinite(leniency), leniency, 0.0)
+    percent = kept.scale.percent(kept.score) - correction[kept.client]
+    crit = _criterion_scores(prepared, mode, percent)
+    return crit, weighted_index(crit, weights), leniency[:d], components
+
+
+def _history_index(earlier: CycleAnswers, methodology: Methodology) -> NDArray[np.float64]:
+    """An earlier cycle's raw index in this cycle's aggregation mode, from the earlier
+    cycle's own publication units (its own threshold and exclusions); nan where hidden."""
+    prepared = _prepare(earlier, earlier.k or methodology.k, methodology.mode)
+    index = weighted_index(_criterion_scores(prepared, methodology.mode), earlier.weights)
+    kept = prepared.kept
+    raters = _distinct(kept.provider, kept.rater, earlier.n_departments)
+    return np.where(raters >= (earlier.k or methodology.k), index, np.nan)
 
 
 def _cronbach_by_group(
@@ -448,39 +549,15 @@ def _change(
     if not history:
         return None
     d = n_departments
-    indices = []
-    for earlier in history:
-        idx = department_index(
-            earlier.provider,
-            earlier.client,
-            earlier.criterion,
-            earlier.score,
-            scale=earlier.scale,
-            weights=earlier.weights,
-            mode=methodology.mode,
-            rater=earlier.rater,
-            volume=earlier.volume,
-            n_departments=d,
-        ).index
-        others = earlier.provider != earlier.client
-        raters, _, _ = _rater_counts(
-            earlier.provider[others],
-            earlier.client[others],
-            earlier.rater[others],
-            earlier.criterion[others],
-            earlier.response[others],
-            d,
-            earlier.weights.size,
-        )
-        indices.append(np.where(raters >= methodology.k, idx, np.nan))
+    indices = [_history_index(earlier, methodology) for earlier in history]
     indices.append(current_index)
-    past = response_index(history[-1])
+    previous = history[-1]
+    past = response_index(_prepare(previous, previous.k or methodology.k, "rater_equal").kept)
     nan = np.full(d, np.nan)
     delta, low, high, p, ordinal_p, after_higher = (nan.copy() for _ in range(6))
 
     def by_provider(resp: ResponseIndex) -> list[NDArray[np.float64]]:
-        others = resp.client != resp.provider
-        prov, value = resp.provider[others], resp.value[others]
+        prov, value = resp.provider, resp.value
         order = np.argsort(prov, kind="stable")
         bounds = np.searchsorted(prov[order], np.arange(d + 1))
         return [value[order[bounds[i] : bounds[i + 1]]] for i in range(d)]
@@ -528,91 +605,73 @@ def score_cycle(
     """Everything the results of one cycle show, from its answers (see the module docstring).
 
     ``history`` holds earlier cycles, oldest first, coded like ``answers``; the last one is
-    "the previous cycle" for the change figures.
+    "the previous cycle" for the change figures. ``answers.excluded`` lists shown client
+    views an upheld appeal excluded (ValueError for a view that was not shown).
     """
     m = methodology or Methodology()
     d, c = answers.n_departments, answers.weights.size
     scale = answers.scale
-    is_self = answers.provider == answers.client
-    clients_only = ~is_self
+    prepared = _prepare(answers, m.k, m.mode)
+    units, kept, own = prepared.units, prepared.kept, prepared.own
+    width = d + 1  # client views plus the pooled unit
 
-    idx = department_index(
-        answers.provider,
-        answers.client,
-        answers.criterion,
-        answers.score,
-        scale=scale,
-        weights=answers.weights,
-        mode=m.mode,
-        rater=answers.rater,
-        volume=answers.volume,
-        n_departments=d,
-    )
-    resp = response_index(answers)
-    client_resp = resp.client != resp.provider
-    half, _ = _t_interval(resp.provider[client_resp], resp.value[client_resp], d)
+    crit_raw = _criterion_scores(prepared, m.mode)
+    index_raw = weighted_index(crit_raw, answers.weights)
+    resp = response_index(kept)
+    half, _ = _t_interval(resp.provider, resp.value, d)
 
-    n_raters, criterion_n, shown, client_raters, client_shown, comments_shown = _privacy(
-        answers, clients_only, m.k, m.comment_k
-    )
+    # Counts, all over the kept answers (every unit and cell there rests on >= k raters).
+    n_raters = _distinct(kept.provider, kept.rater, d)
+    criterion_n = _distinct(kept.provider * c + kept.criterion, kept.rater, d * c).reshape(d, c)
+    unit_raters = _distinct(kept.provider * width + kept.client, kept.rater, d * width)
+    unit_raters = unit_raters.reshape(d, width)
+    shown = n_raters >= m.k
+    client_shown = (unit_raters[:, :d] > 0) & units.own_unit & shown[:, None]
+    pooled_shown = (unit_raters[:, d] > 0) & shown
+    n_clients = client_shown.sum(axis=1) + np.where(pooled_shown, units.pooled_departments, 0)
+    comments_shown = n_raters >= m.comment_k
+    criterion_visible = (criterion_n >= m.k) & shown[:, None]
 
-    # Self-assessment: the department's own view, reported beside the index.
-    self_cells = answers.provider[is_self] * c + answers.criterion[is_self]
+    # Self-assessment of shown providers: the department's own view, reported beside it.
+    self_cells = own.provider * c + own.criterion
     self_n = np.bincount(self_cells, minlength=d * c)
     with np.errstate(divide="ignore", invalid="ignore"):
         self_percent = (
-            np.bincount(self_cells, weights=scale.percent(answers.score[is_self]), minlength=d * c)
-            / self_n
+            np.bincount(self_cells, weights=scale.percent(own.score), minlength=d * c) / self_n
         ).reshape(d, c)
-    present = np.isfinite(self_percent)
-    wsum = (present * answers.weights).sum(axis=1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        self_index = np.where(present, self_percent, 0.0) @ answers.weights / wsum
+    self_index = weighted_index(self_percent, answers.weights)
 
-    # Leniency-adjusted index from the additive model on response indices.
-    providers_per_rater = np.bincount(resp.rater[client_resp])
-    rated = providers_per_rater[providers_per_rater > 0]
-    use_raters = rated.size > 0 and float(np.median(rated)) >= MIN_PROVIDERS_PER_RATER
-    adjusted = np.full(d, np.nan)
-    components = 0
-    if client_resp.any():
-        factor = resp.rater if use_raters else resp.client
-        fit = additive(resp.provider[client_resp], factor[client_resp], resp.value[client_resp])
-        effects = np.full(d, np.nan)
-        effects[: fit.ratee_effects.size] = fit.ratee_effects
-        adjusted = fit.mean + effects
-        components = fit.n_components
-
-    # Cells: provider x criterion x client (clients only).
-    cell_code = (answers.provider * c + answers.criterion) * d + answers.client
-    table = cell_table(cell_code[clients_only], answers.score[clients_only], scale, d * c * d)
-    cell_visible = np.repeat(client_shown[:, None, :], c, axis=1).reshape(-1)
+    # Cells: provider x criterion x unit.
+    cell_code = (kept.provider * c + kept.criterion) * width + kept.client
+    table = cell_table(cell_code, kept.score, scale, d * c * width)
+    shape3 = (d, c, width)
+    cell_visible = (unit_raters[:, None, :] > 0) & shown[:, None, None]
+    cell_visible = np.broadcast_to(cell_visible, shape3).reshape(-1)
 
     def visible(values: NDArray[np.float64], mask: NDArray[np.bool_]) -> NDArray[np.float64]:
         return np.where(mask, values, np.nan)
 
-    criterion_visible = (criterion_n >= m.k) & shown[:, None]
-    shape3 = (d, c, d)
-    cell_n = np.where(cell_visible, table.n, 0).reshape(shape3)
+    unit_percent = visible(table.percent_of_scale, cell_visible).reshape(shape3)
+    _crit_adjusted, adjusted, leniency, components = _leniency_adjusted(
+        prepared, m.mode, unit_percent
+    )
     srm, srm_members, srm_matrix = _srm(resp, d)
 
-    # Change needs the unsuppressed index of the current cycle for the trend history.
-    change = _change(resp, np.where(shown, idx.index, np.nan), history, m, d)
+    change = _change(resp, np.where(shown, index_raw, np.nan), history, m, d)
     if change is not None:
         hidden = ~shown
         for arr in (change.delta, change.ci_low, change.ci_high, change.p, change.q):
             arr[hidden] = np.nan
         change.significant[hidden] = False
 
-    # Integrity flags.
-    n_resp = int(answers.response.max()) + 1 if answers.response.size else 0
-    straight = integrity.straight_lining(answers.response, answers.score, n_resp)
-    items = np.bincount(answers.response, minlength=n_resp)
+    # Integrity flags, over the kept answers.
+    n_resp = int(kept.response.max()) + 1 if kept.response.size else 0
+    straight = integrity.straight_lining(kept.response, kept.score, n_resp)
+    items = np.bincount(kept.response, minlength=n_resp)
     fast = integrity.speeders(answers.response_seconds[:n_resp], items)
     resp_provider = np.full(n_resp, -1, dtype=np.int64)
-    resp_provider[answers.response] = answers.provider
+    resp_provider[kept.response] = kept.provider
     real = resp_provider >= 0
-    # Judged on every department (not only the SRM's round robin), in scale points.
     span = scale.maximum - scale.minimum
     inflation = integrity.mutual_inflation(
         srm_matrix * span / 100.0, min_excess=INFLATION_FLOOR_SHARE * span
@@ -626,15 +685,16 @@ def score_cycle(
         np.bincount(resp_provider[real & fast], minlength=d).astype(np.int64),
     )
 
-    index_shown = visible(idx.index, shown)
+    index_shown = visible(index_raw, shown)
     adjusted_shown = visible(adjusted, shown)
     official = index_shown if m.official == "raw" else adjusted_shown
-    crit_percent = visible(idx.criterion_scores, criterion_visible)
-    cell_percent = visible(table.percent_of_scale, cell_visible).reshape(shape3)
+    crit_percent = visible(crit_raw, criterion_visible)
+    cell_percent = unit_percent[:, :, :d]
+    self_shown = np.where(shown[:, None], self_percent, np.nan)
     found = problems.problem_areas(
         cell_percent=cell_percent,
         criterion_percent=crit_percent,
-        self_percent=np.where(shown[:, None], self_percent, np.nan),
+        self_percent=self_shown,
         change_delta=change.delta if change else np.full(d, np.nan),
         change_q=change.q if change else np.full(d, np.nan),
         low_threshold=m.low_threshold,
@@ -642,39 +702,55 @@ def score_cycle(
         divergence=m.divergence,
         alpha=m.fdr,
     )
+
+    def per_unit(values: NDArray[np.float64]) -> NDArray[np.float64]:
+        return visible(values, cell_visible).reshape(shape3)
+
+    cell_n = np.where(cell_visible, table.n, 0).reshape(shape3)
+    pooled_crit_n = cell_n[:, :, d]
+    pooled = Pooled(
+        departments=np.where(pooled_shown, units.pooled_departments, 0),
+        n_raters=np.where(pooled_shown, unit_raters[:, d], 0),
+        criterion_percent=unit_percent[:, :, d],
+        criterion_n=pooled_crit_n,
+        index=visible(weighted_index(unit_percent[:, :, d], answers.weights), pooled_shown),
+    )
     return CycleScores(
         methodology=m,
         scale=scale,
         n_departments=d,
         n_criteria=c,
         index=index_shown,
-        index_ci_low=visible(idx.index - half, shown),
-        index_ci_high=visible(idx.index + half, shown),
+        index_ci_low=visible(index_raw - half, shown),
+        index_ci_high=visible(index_raw + half, shown),
         adjusted_index=adjusted_shown,
         rank=_rank(official),
         n_raters=np.where(shown, n_raters, 0),
-        n_clients=idx.n_clients,
-        n_answers=idx.n_answers,
+        n_clients=np.where(shown, n_clients, 0),
+        n_answers=np.where(shown, np.bincount(kept.provider, minlength=d), 0),
         shown=shown,
+        hidden_rated=int(((units.view_raters.sum(axis=1) > 0) & ~shown).sum()),
         criterion_percent=crit_percent,
         criterion_n=np.where(criterion_visible, criterion_n, 0),
-        self_percent=self_percent,
-        self_index=self_index,
-        cell_n=cell_n,
-        cell_mean=visible(table.mean, cell_visible).reshape(shape3),
-        cell_top_two=visible(table.top_two_share, cell_visible).reshape(shape3),
+        self_percent=self_shown,
+        self_index=visible(self_index, shown),
+        cell_n=cell_n[:, :, :d],
+        cell_mean=per_unit(table.mean)[:, :, :d],
+        cell_top_two=per_unit(table.top_two_share)[:, :, :d],
         cell_percent=cell_percent,
-        cell_sd=visible(table.sd, cell_visible).reshape(shape3),
-        cell_ci_low=visible(table.ci_low, cell_visible).reshape(shape3),
-        cell_ci_high=visible(table.ci_high, cell_visible).reshape(shape3),
-        client_raters=np.where(client_shown, client_raters, 0),
+        cell_sd=per_unit(table.sd)[:, :, :d],
+        cell_ci_low=per_unit(table.ci_low)[:, :, :d],
+        cell_ci_high=per_unit(table.ci_high)[:, :, :d],
+        client_raters=np.where(client_shown, unit_raters[:, :d], 0),
         client_shown=client_shown,
+        pooled=pooled,
         comments_shown=comments_shown,
-        adjustment_factor="rater" if use_raters else "client department",
+        adjustment_factor="client department",
         adjustment_components=components,
+        leniency=leniency,
         srm=srm,
         srm_departments=srm_members,
-        reliability=_reliability(answers, resp, clients_only),
+        reliability=_reliability(kept, resp, np.ones(kept.score.size, dtype=bool)),
         change=change,
         integrity=flags,
         problems=found,
@@ -682,7 +758,8 @@ def score_cycle(
 
 
 def _srm_matrix(resp: ResponseIndex, d: int) -> NDArray[np.float64]:
-    others = resp.client != resp.provider
+    # Real client departments only: the pooled unit's code is d.
+    others = (resp.client != resp.provider) & (resp.client < d)
     pair = resp.client[others] * d + resp.provider[others]
     sums = np.bincount(pair, weights=resp.value[others], minlength=d * d)
     counts = np.bincount(pair, minlength=d * d)
@@ -706,7 +783,9 @@ def as_json(scores: CycleScores) -> dict[str, object]:
     """The scores as plain JSON data (lists indexed by code; hidden figures are null).
 
     Cells are listed sparsely, only where shown. This is what a result snapshot stores,
-    so nothing suppressed ever reaches storage.
+    so nothing suppressed ever reaches storage: a hidden provider is stored as not rated,
+    with no figure, no self-assessment and no count; how many there are is one company
+    total, ``hidden_rated``.
     """
     d, c = scores.n_departments, scores.n_criteria
     cells = []
@@ -726,14 +805,24 @@ def as_json(scores: CycleScores) -> dict[str, object]:
             }
         )
     providers = []
+    pooled = scores.pooled
     for p in range(d):
         shown = bool(scores.shown[p])
-        has_self = bool(np.isfinite(scores.self_index[p]))
+        has_self = shown and bool(np.isfinite(scores.self_index[p]))
+        pooled_json = None
+        if pooled.n_raters[p] > 0:
+            pooled_json = {
+                "departments": int(pooled.departments[p]),
+                "n_raters": int(pooled.n_raters[p]),
+                "index": _num(pooled.index[p]),
+                "criteria": _nums(pooled.criterion_percent[p]),
+                "criteria_n": [int(v) for v in pooled.criterion_n[p]],
+            }
         providers.append(
             {
                 "code": p,
                 "shown": shown,
-                "rated": bool(scores.n_answers[p] > 0),
+                "rated": shown,
                 "index": _num(scores.index[p]),
                 "ci_low": _num(scores.index_ci_low[p]),
                 "ci_high": _num(scores.index_ci_high[p]),
@@ -750,6 +839,7 @@ def as_json(scores: CycleScores) -> dict[str, object]:
                     {"client": int(k), "n_raters": int(scores.client_raters[p, k])}
                     for k in np.nonzero(scores.client_shown[p])[0]
                 ],
+                "pooled": pooled_json,
                 "straight_lined": int(scores.integrity.straight_lined_by_provider[p]),
                 "speeders": int(scores.integrity.speeders_by_provider[p]),
             }
@@ -793,8 +883,10 @@ def as_json(scores: CycleScores) -> dict[str, object]:
         }
     m = scores.methodology
     return {
-        "schema": 1,
+        "schema": 2,
+        "hidden_rated": scores.hidden_rated,
         "methodology": {
+            "version": METHODOLOGY_VERSION,
             "mode": m.mode,
             "official": m.official,
             "k": m.k,
@@ -809,6 +901,7 @@ def as_json(scores: CycleScores) -> dict[str, object]:
         "adjustment": {
             "factor": scores.adjustment_factor,
             "components": scores.adjustment_components,
+            "leniency": _nums(scores.leniency),
         },
         "srm": srm_json,
         "reliability": {

@@ -167,6 +167,10 @@ class Cycle(models.Model):
     opened_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
+    # Frozen when the cycle opens (``surveys.services.cycles.cycle_structure_freeze``): the
+    # department ids and the interaction map's volumes it runs on, so that every results
+    # version is computed on the same structure, whatever changes afterwards.
+    structure = models.JSONField(default=dict, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at"]

@@ -124,15 +124,10 @@ def test_hidden_departments_have_no_figures(api, world):
         )
     publish(cycle)
     body = api.get(f"/api/v1/cycles/{cycle.pk}/results").json()
-    hidden = next(r for r in body["departments"] if r["code"] == "A")
-    assert hidden["shown"] is False
-    figures = {
-        k: v
-        for k, v in hidden.items()
-        if k not in ("department_id", "code", "name_ru", "name_en", "shown", "criteria")
-    }
-    assert all(value is None for value in figures.values()), figures
-    assert all(value is None for value in hidden["criteria"])
+    # Not listed at all, like a department nobody rated; only the company total counts it.
+    assert "A" not in {r["code"] for r in body["departments"]}
+    assert body["departments_hidden"] == 1
+    assert [r["shown"] for r in body["departments"]] == [True]
 
 
 def test_results_of_an_unpublished_cycle_are_404(api, world):

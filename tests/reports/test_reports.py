@@ -107,7 +107,9 @@ def test_selectors_show_only_what_the_snapshot_shows(w):
     assert hidden_q.clients == () and hidden_q.problems == () and not hidden_q.comments.shown
     data = selectors.company_dashboard(snapshot, viewer_role=Role.HEAD)
     rows = {row.department.code: row for row in data.ranking}
-    assert rows["Q"].value is None and rows["Q"].index is None and rows["Q"].trend == ()
+    # Q is rated by too few raters: it is not in the ranking at all (a row would tell that a
+    # few ratings exist), only counted in the company total.
+    assert "Q" not in rows and data.hidden == 1
     assert data.integrity is None
     heat = {
         (row.code, column.code): value
@@ -159,8 +161,8 @@ def test_exported_ranking_leaves_hidden_figures_empty(client, w):
     sheets = _sheets(client.get(reverse("org:dashboard_export", args=[w.org.slug, w.cycle.pk])))
     ranking = sheets["Ranking"]
     rows = {row[1]: row for row in ranking[1:]}
-    assert rows["Q"][4:13] == (None,) * 9
-    assert rows["Q"][14].startswith("not shown")
+    assert "Q" not in rows  # hidden departments are counted, never named
+    assert ranking[-1][2].startswith("1 more department in the company: not shown")
     assert isinstance(rows["P"][4], float)
     heatmap = sheets["Heatmap"]
     header = heatmap[0]
@@ -375,10 +377,10 @@ def test_heads_get_one_publication_email_each_with_a_link_to_their_card(smtp, cl
     w.q.head = PersonFactory(department=w.q, email="head.q@example.test")
     w.q.save()
 
-    assert notify_publication(w.cycle) == 3
-    assert sorted(smtp.recipients) == sorted(
-        ["head.p@example.test", "head.r@example.test", "head.q@example.test"]
-    )
+    # Q is rated by too few raters: stored as not rated, its head gets no email, exactly
+    # like the head of a department nobody rated.
+    assert notify_publication(w.cycle) == 2
+    assert sorted(smtp.recipients) == sorted(["head.p@example.test", "head.r@example.test"])
     [message] = smtp.to("head.p@example.test")
     assert w.cycle.name in message.subject
     path = _card(w, w.p)

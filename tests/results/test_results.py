@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from innerclient.core.models import AuditEntry
+from innerclient.org.models import InteractionLink
 from innerclient.results.models import MethodologySettings, ResultSnapshot
 from innerclient.results.services import results_compute
 from innerclient.surveys.models import Cycle
@@ -104,12 +105,20 @@ def test_results_need_a_reason_and_a_closed_cycle(org, departments):
 def test_too_few_raters_store_no_figure_at_all(org, departments):
     cycle = closed_cycle(org, anonymity_threshold=5)
     _plant_clients(cycle, departments, per_client={"A": 2, "B": 2}, score=1)
+    plant_response(
+        cycle, provider=departments["P"], client=departments["P"], scores=[5] * 8, kind="self"
+    )
     snapshot = results_compute(actor=None, cycle=cycle, reason="test")
     provider = _provider(snapshot, departments["P"])
-    assert provider["rated"] and not provider["shown"]
+    # Not even "rated": that would tell that between 1 and 4 ratings exist.
+    assert not provider["rated"] and not provider["shown"]
+    assert snapshot.payload["hidden_rated"] == 1
     assert provider["index"] is None and provider["adjusted"] is None
     assert provider["n_raters"] == 0  # "fewer than 5", never "exactly 4"
     assert all(v is None for v in provider["criteria"])
+    # The head's self-assessment is shown only beside the clients' view.
+    assert provider["self_index"] is None
+    assert all(v is None for v in provider["self_criteria"])
     assert not [c for c in snapshot.payload["cells"] if c["provider"] == provider["code"]]
     assert not [p for p in snapshot.payload["problems"] if p["department"] == provider["code"]]
 
@@ -292,3 +301,27 @@ def test_a_hidden_client_view_cannot_be_excluded(org, departments):
             reason="appeal",
             exclusions=[(departments["P"].pk, departments["C"].pk)],
         )
+
+
+@pytest.mark.django_db
+def test_a_recomputation_uses_the_structure_frozen_when_the_cycle_opened():
+    from innerclient.surveys.services.cycles import cycle_close, cycle_open
+    from tests.surveys.factories_cycles import make_company, make_cycle
+
+    company = make_company()
+    cycle = cycle_open(actor=None, cycle=make_cycle(company))
+    frozen = set(cycle.structure["departments"])
+    assert {company.sales.pk, company.purchasing.pk, company.it.pk} <= frozen
+    for _ in range(6):
+        plant_response(cycle, provider=company.it, client=company.sales, scores=[4] * 8)
+    cycle_close(actor=None, cycle=cycle)
+    publish(cycle)
+    first = ResultSnapshot.objects.get(cycle=cycle, version=1)
+    # Two departments created after the cycle opened, and the map's volume changed.
+    DepartmentFactory(organization=company.organization, code="NEW1")
+    DepartmentFactory(organization=company.organization, code="NEW2")
+    InteractionLink.objects.filter(organization=company.organization).update(volume=999)
+    second = results_compute(actor=None, cycle=cycle, reason="again")
+    assert second.departments == first.departments  # the same codes in every version
+    assert set(second.departments) == frozen
+    assert second.payload["providers"] == first.payload["providers"]

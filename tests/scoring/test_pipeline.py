@@ -60,6 +60,8 @@ def simulate(seed=0, departments=12, raters=400, per_rater=4, criteria=6, lenien
 def test_index_and_cells_agree_with_the_parts():
     answers, _effects = simulate()
     scores = score_cycle(answers)
+    pooled = scores.pooled.n_raters > 0
+    assert pooled.any() and not pooled.all(), "the simulation has providers of both kinds"
     direct = department_index(
         answers.provider,
         answers.client,
@@ -69,9 +71,40 @@ def test_index_and_cells_agree_with_the_parts():
         weights=answers.weights,
         n_departments=answers.n_departments,
     )
-    np.testing.assert_allclose(scores.index, direct.index)
-    np.testing.assert_allclose(scores.criterion_percent, direct.criterion_scores)
-    # One cell by hand: provider 0, criterion 2, every client department.
+    # Without a pooled unit, every client department is a unit of its own.
+    np.testing.assert_allclose(scores.index[~pooled], direct.index[~pooled])
+    np.testing.assert_allclose(scores.criterion_percent[~pooled], direct.criterion_scores[~pooled])
+    # With one, its departments count together: their raters' pooled mean, weighted by how
+    # many departments it stands for (client departments equal).
+    for provider in np.nonzero(pooled)[0]:
+        own = np.nonzero(scores.client_shown[provider])[0]
+        for criterion in range(answers.weights.size):
+            about = (answers.provider == provider) & (answers.criterion == criterion)
+            percent = SCALE.percent(answers.score)
+            means = [percent[about & (answers.client == k)].mean() for k in own]
+            in_pool = about & ~np.isin(answers.client, own) & (answers.client != provider)
+            m_h = np.unique(answers.client[in_pool]).size
+            assert m_h == scores.pooled.departments[provider] >= 2
+            expected = (sum(means) + m_h * percent[in_pool].mean()) / (len(means) + m_h)
+            assert scores.criterion_percent[provider, criterion] == pytest.approx(expected)
+            assert scores.pooled.criterion_percent[provider, criterion] == pytest.approx(
+                percent[in_pool].mean()
+            )
+    # Raters equal: pooling changes nothing, every rater counts once either way.
+    by_rater = score_cycle(answers, Methodology(mode="rater_equal"))
+    direct_raters = department_index(
+        answers.provider,
+        answers.client,
+        answers.criterion,
+        answers.score,
+        scale=SCALE,
+        weights=answers.weights,
+        mode="rater_equal",
+        rater=answers.rater,
+        n_departments=answers.n_departments,
+    )
+    np.testing.assert_allclose(by_rater.index, direct_raters.index)
+    # One cell by hand: provider 0, criterion 2, every client department shown alone.
     for client in range(answers.n_departments):
         picked = (answers.provider == 0) & (answers.criterion == 2) & (answers.client == client)
         if scores.cell_n[0, 2, client]:
@@ -82,7 +115,7 @@ def test_index_and_cells_agree_with_the_parts():
 def test_a_lenient_client_department_shows_as_the_largest_actor_effect():
     answers, _effects = simulate(seed=3, lenient={1: 1.2})
     scores = score_cycle(answers)
-    assert scores.adjustment_factor == "rater"
+    assert scores.adjustment_factor == "client department"
     assert scores.srm is not None
     actor = np.full(answers.n_departments, np.nan)
     actor[scores.srm_departments] = scores.srm.actor_effects

@@ -575,6 +575,22 @@ def client_provider_remove(*, actor, cycle: Cycle, client: Department, provider:
 # --- Lifecycle ---------------------------------------------------------------------------------
 
 
+def cycle_structure(organization_id: int) -> dict:
+    """What a cycle freezes when it opens: the organization's department ids and the
+    interaction map's (provider, client, volume) triples."""
+    return {
+        "departments": sorted(
+            Department.objects.filter(organization_id=organization_id).values_list("pk", flat=True)
+        ),
+        "volume": [
+            list(row)
+            for row in InteractionLink.objects.filter(organization_id=organization_id)
+            .order_by("provider_id", "client_id")
+            .values_list("provider_id", "client_id", "volume")
+        ],
+    }
+
+
 @transaction.atomic
 def cycle_open(*, actor, cycle: Cycle) -> Cycle:
     """Freeze the settings and the criteria version, and send the invitations (on commit).
@@ -618,7 +634,8 @@ def cycle_open(*, actor, cycle: Cycle) -> Cycle:
     # ``invited_at`` stays empty: the sender sets it when each invitation has gone out.
     cycle.status = Cycle.Status.OPEN
     cycle.opened_at = now
-    cycle.save(update_fields=["status", "opened_at"])
+    cycle.structure = cycle_structure(cycle.organization_id)
+    cycle.save(update_fields=["status", "opened_at", "structure"])
     audit_record(
         organization=cycle.organization,
         actor=actor,
